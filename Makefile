@@ -1,0 +1,138 @@
+# meduse build.  `make` builds everything under $(BUILD); `make check` runs every
+# suite twice, plainly and under AddressSanitizer + UBSan; `make demo` starts the
+# demo.  Sources are picked up by folder so adding a file needs no edit here.
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SAN      ?= 0
+CC       ?= cc
+FUZZCC   ?= clang
+
+PKGS     := libssh jansson yaml-0.1 sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib $(PKG_CFLAGS) \
+            -DMEDUSE_VERSION=\"$(VERSION)\"
+LDLIBS   += $(PKG_LIBS) -lpam
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=address,undefined
+endif
+VERSION  := 0.1.0
+
+LIB_SRC        := $(wildcard lib/*.c)
+ACCOUNTCTL_SRC := accountd/accountctl.c $(wildcard accountd/ctl_*.c)
+ACCOUNTD_MAIN  := accountd/accountd.c
+ACCOUNTD_CORE  := $(filter-out $(ACCOUNTD_MAIN) $(ACCOUNTCTL_SRC),$(wildcard accountd/*.c))
+AKEYS_SRC      := $(wildcard sshd-plugin/authorized_keys*.c)
+PAM_SRC        := $(wildcard pam/*.c)
+UNIT_SRC       := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC       := $(wildcard tests/fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBMEDUSE  := $(BUILD)/lib/libmeduse.a
+LIBACCTD   := $(BUILD)/lib/libaccountd.a
+BINS       := $(BUILD)/bin/accountd $(BUILD)/bin/accountctl $(BUILD)/bin/meduse-authorized-keys
+PAMMOD     := $(BUILD)/lib/pam_meduse.so
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all deps check check-plain check-san unit integration fuzz demo install clean tests
+
+all: $(BINS) $(PAMMOD)
+
+tests: all $(UNIT_BINS)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c $(wildcard lib/*.h accountd/*.h sshd-plugin/*.h pam/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBMEDUSE): $(call obj,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBACCTD): $(call obj,$(ACCOUNTD_CORE))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/accountd: $(call obj,$(ACCOUNTD_MAIN)) $(LIBACCTD) $(LIBMEDUSE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/accountctl: $(call obj,$(ACCOUNTCTL_SRC)) $(LIBMEDUSE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/meduse-authorized-keys: $(call obj,$(AKEYS_SRC)) $(LIBMEDUSE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The PAM module is loaded into other programs: it links only lib/ code that
+# never exits, and refuses to link with undefined symbols.
+$(PAMMOD): $(call obj,$(PAM_SRC)) $(LIBMEDUSE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBACCTD) $(LIBMEDUSE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iaccountd $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# libFuzzer targets need clang; they are built from source, not from $(BUILD)/obj.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Iaccountd $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lpam
+
+fuzz: $(FUZZ_BINS)
+
+unit: tests
+	@tests/run-unit.sh $(BUILD)
+
+integration: tests
+	@tests/run-integration.sh $(BUILD)
+
+check-plain:
+	$(MAKE) BUILD=build tests
+	tests/run-unit.sh build
+	tests/run-integration.sh build
+
+check-san:
+	$(MAKE) BUILD=build/san SAN=1 tests
+	tests/run-unit.sh build/san
+	tests/run-integration.sh build/san
+
+check: deps
+	$(MAKE) check-plain
+	$(MAKE) check-san
+	$(MAKE) BUILD=build fuzz
+	tests/run-fuzz.sh build
+
+demo: deps
+	$(MAKE) BUILD=build all
+	scripts/demo.sh build
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+	    $(DESTDIR)$(PREFIX)/lib/security $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)/etc/meduse \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(BUILD)/bin/accountctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/bin/accountd $(BUILD)/bin/meduse-authorized-keys \
+	    $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(PAMMOD) $(DESTDIR)$(PREFIX)/lib/security/
+	install -m 0644 docs/reference/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 docs/reference/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 scripts/meduse.yaml.example $(DESTDIR)/etc/meduse/meduse.yaml.example
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/systemd/accountd.service.in \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/accountd.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/accountd.service
+
+clean:
+	rm -rf build

@@ -1,0 +1,180 @@
+/*
+ * accountd.h: the private header of accountd, the daemon that owns the
+ * account database.  Prototypes are grouped by the file that defines them.
+ */
+#ifndef ACCOUNTD_H
+#define ACCOUNTD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "config.h"
+#include "keys.h"
+#include "names.h"
+#include "proto.h"
+#include "quota.h"
+
+#define DB_FILE			"meduse.db"
+#define DB_SCHEMA_VERSION	1
+#define ACCOUNTD_MAX_CONN	64	/* open client connections */
+#define ACCOUNTD_IDLE_MS	30000	/* a silent client is dropped after this */
+#define DATE_LEN		11	/* "YYYY-MM-DD" + NUL */
+
+/* What a peer may call; a method's entry names the least it needs. */
+enum priv {
+	PRIV_NONE,			/* neither group: refused everything */
+	PRIV_GATEWAY,			/* lookups the gateway and PAM need */
+	PRIV_ADMIN,			/* everything */
+};
+
+/* The kernel's word on who is at the other end of a connection. */
+struct peer {
+	uid_t		 uid;
+	gid_t		 gid;
+	pid_t		 pid;
+	gid_t		 groups[64];	/* supplementary groups (SO_PEERGROUPS) */
+	int		 ngroups;
+	char		 name[64];	/* user name, or "uid N" */
+};
+
+/* Process-wide state: read-only after start, except the database handle. */
+struct accountd {
+	struct config	*cfg;
+	sqlite3		*db;
+	gid_t		 admin_gid;	/* (gid_t)-1 when the group does not exist */
+	gid_t		 gateway_gid;
+};
+
+/* One request being served: the handler's inputs and outputs. */
+struct call {
+	struct accountd	*ad;
+	const struct peer *peer;
+	json_t		*params;	/* borrowed */
+	json_t		*result;	/* set by the handler on success (owned) */
+	char		 target[2 * NAME_MAX_LEN + 2]; /* account acted on, for the audit log */
+	char		 detail[256];	/* extra audit text (fingerprints, quota) */
+	enum api_err	 code;		/* set with api_fail() */
+	char		 message[512];
+};
+
+enum account_state {
+	ACCOUNT_ACTIVE,
+	ACCOUNT_LOCKED,
+	ACCOUNT_EXPIRED,		/* never stored: derived from the expiry date */
+};
+
+struct account {
+	int64_t		 id;
+	char		 name[NAME_MAX_LEN + 1];
+	char		*display_name;	/* owned */
+	char		*email;		/* owned */
+	bool		 locked;
+	char		 expires[DATE_LEN];	/* "" when it never expires */
+	int64_t		 created, updated, deleted;	/* unix seconds; deleted 0: not deleted */
+	struct quota	 quota;
+};
+
+/* accountd.c */
+struct config	*accountd_load_config(const char *cli_path);
+
+/* db.c */
+int		 db_open(const char *state_dir, sqlite3 **out);
+void		 db_close(sqlite3 *db);
+int		 db_begin(sqlite3 *db);
+int		 db_commit(sqlite3 *db);
+void		 db_rollback(sqlite3 *db);
+int		 db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
+int64_t		 db_now(void);
+const char	*db_errmsg(sqlite3 *db);
+
+/* db_account.c: each returns 0, -1 on a database error, or DB_NOTFOUND/DB_EXISTS */
+#define DB_NOTFOUND	(-2)
+#define DB_EXISTS	(-3)
+int	db_account_insert(sqlite3 *db, struct account *a);
+int	db_account_get(sqlite3 *db, const char *name, struct account *a);
+int	db_account_list(sqlite3 *db, struct account **out, size_t *n);
+int	db_account_set_locked(sqlite3 *db, int64_t id, bool locked);
+int	db_account_mark_deleted(sqlite3 *db, int64_t id);
+int	db_account_set_expires(sqlite3 *db, int64_t id, const char *date);
+int	db_account_purge(sqlite3 *db, int64_t id);
+int	db_quota_set(sqlite3 *db, int64_t id, const struct quota *q);
+void	account_clear(struct account *a);
+void	account_free_array(struct account *a, size_t n);
+enum account_state account_state(const struct account *a);
+const char	*account_state_name(enum account_state s);
+int	db_workspace_add(sqlite3 *db, int64_t account_id, const char *name, bool is_default);
+json_t	*db_workspace_list(sqlite3 *db, int64_t account_id);
+
+/* db_key.c */
+int	db_key_insert(sqlite3 *db, int64_t account_id, const struct pubkey *k);
+int	db_key_owner(sqlite3 *db, const char *fingerprint, char *owner, size_t len);
+int	db_key_delete(sqlite3 *db, int64_t account_id, const char *fingerprint);
+int	db_key_delete_all(sqlite3 *db, int64_t account_id);
+int	db_key_count(sqlite3 *db, int64_t account_id, int64_t *n);
+json_t	*db_key_list(sqlite3 *db, int64_t account_id);
+int	db_key_lookup(sqlite3 *db, const char *fingerprint, struct account *a,
+	    json_t **key);
+int	db_key_touch(sqlite3 *db, const char *fingerprint);
+
+/* db_audit.c */
+int	db_audit_add(sqlite3 *db, const struct peer *p, const char *action,
+	    const char *target, const char *outcome, const char *detail);
+json_t	*db_audit_list(sqlite3 *db, int64_t since, const char *target, int64_t limit);
+
+/* dates.c */
+char	*dates_iso8601(int64_t t, char *buf, size_t len);
+json_t	*dates_json(int64_t t);		/* ISO 8601 string, or null for 0 */
+int	 dates_check_day(const char *s, char *err, size_t errlen);
+void	 dates_today(char *buf);	/* "YYYY-MM-DD", UTC, buf of DATE_LEN */
+
+/* peer.c */
+int	 peer_from_socket(int fd, struct peer *p);
+enum priv peer_priv(const struct accountd *ad, const struct peer *p);
+int	 peer_resolve_groups(struct accountd *ad);
+
+/* server.c */
+int	 server_lock_state(const char *state_dir);
+int	 server_listen(const char *path);
+int	 server_run(struct accountd *ad, int lfd);
+
+/* api.c */
+char	*api_handle(struct accountd *ad, const struct peer *p, const char *buf,
+	    size_t len);
+int	 api_fail(struct call *c, enum api_err code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 api_db_fail(struct call *c);
+int	 api_get_string(struct call *c, const char *key, bool required,
+	    size_t maxlen, const char **out);
+int	 api_get_account(struct call *c, struct account *a);
+json_t	*api_account_json(struct accountd *ad, const struct account *a, bool full);
+
+/* api_account.c */
+int	 api_account_add(struct call *c);
+int	 api_account_del(struct call *c);
+int	 api_account_list(struct call *c);
+int	 api_account_show(struct call *c);
+int	 api_account_lock(struct call *c);
+int	 api_account_unlock(struct call *c);
+int	 api_account_quota(struct call *c);
+int	 api_account_expire(struct call *c);
+int	 api_account_state(struct call *c);
+
+/* api_key.c */
+int	 api_key_add(struct call *c);
+int	 api_key_list(struct call *c);
+int	 api_key_rm(struct call *c);
+int	 api_auth_lookup(struct call *c);
+int	 api_keys_insert(struct call *c, int64_t account_id, json_t *keys);
+
+/* api_audit.c */
+int	 api_audit_list(struct call *c);
+int	 api_server_info(struct call *c);
+
+/* api_quota.c */
+int	 api_quota_parse(struct call *c, json_t *obj, struct quota *q);
+json_t	*api_quota_json(const struct quota *q);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * api.c: dispatch of accountd requests.
+ *
+ * Every method is an entry of api_methods[] with the privilege it needs and
+ * whether it changes the database; a method not in the table is refused.
+ * Privilege comes from the kernel's credentials of the connection (peer.c),
+ * checked on every request.  A changing method runs in one transaction with
+ * its audit record, so a change and its record are committed together or not
+ * at all; a refused change is audited after the rollback.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accountd.h"
+#include "log.h"
+
+struct api_method {
+	const char	*name;
+	enum priv	 priv;		/* least privilege needed */
+	int		 changes;	/* runs in a transaction, audited */
+	int		(*handler)(struct call *);
+};
+
+static const struct api_method api_methods[] = {
+	{ "account.add",	PRIV_ADMIN,	1, api_account_add },
+	{ "account.del",	PRIV_ADMIN,	1, api_account_del },
+	{ "account.list",	PRIV_ADMIN,	0, api_account_list },
+	{ "account.show",	PRIV_ADMIN,	0, api_account_show },
+	{ "account.lock",	PRIV_ADMIN,	1, api_account_lock },
+	{ "account.unlock",	PRIV_ADMIN,	1, api_account_unlock },
+	{ "account.quota",	PRIV_ADMIN,	1, api_account_quota },
+	{ "account.expire",	PRIV_ADMIN,	1, api_account_expire },
+	{ "key.add",		PRIV_ADMIN,	1, api_key_add },
+	{ "key.list",		PRIV_ADMIN,	0, api_key_list },
+	{ "key.rm",		PRIV_ADMIN,	1, api_key_rm },
+	{ "audit.list",		PRIV_ADMIN,	0, api_audit_list },
+	{ "account.state",	PRIV_GATEWAY,	0, api_account_state },
+	{ "auth.lookup",	PRIV_GATEWAY,	0, api_auth_lookup },
+	{ "server.info",	PRIV_GATEWAY,	0, api_server_info },
+};
+
+static const struct api_method *
+api_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(api_methods) / sizeof(api_methods[0]); i++)
+		if (strcmp(api_methods[i].name, name) == 0)
+			return &api_methods[i];
+	return NULL;
+}
+
+int
+api_fail(struct call *c, enum api_err code, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->code = code;
+	va_start(ap, fmt);
+	vsnprintf(c->message, sizeof(c->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+api_db_fail(struct call *c)
+{
+	return api_fail(c, API_ERR_INTERNAL, "database error: %s (see the "
+	    "accountd log)", db_errmsg(c->ad->db));
+}
+
+/* Fetches a string parameter: bounded, NUL-free, present when required. */
+int
+api_get_string(struct call *c, const char *key, bool required, size_t maxlen,
+    const char **out)
+{
+	json_t *v = json_object_get(c->params, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return api_fail(c, API_ERR_BAD_REQUEST, "missing parameter "
+			    "\"%s\"", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return api_fail(c, API_ERR_BAD_REQUEST, "parameter \"%s\" must be a "
+		    "string", key);
+	if (json_string_length(v) > maxlen)
+		return api_fail(c, API_ERR_INVALID, "parameter \"%s\" is longer than "
+		    "%zu bytes", key, maxlen);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return api_fail(c, API_ERR_INVALID, "parameter \"%s\" contains a NUL "
+		    "byte", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* Loads the account named by the "name" parameter into a. */
+int
+api_get_account(struct call *c, struct account *a)
+{
+	const char *name;
+	char err[256];
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	if (api_get_string(c, "name", true, NAME_MAX_LEN * 2, &name) == -1)
+		return -1;
+	snprintf(c->target, sizeof(c->target), "%s", name);
+	if (names_check_account(name, err, sizeof(err)) == -1)
+		return api_fail(c, API_ERR_INVALID, "%s", err);
+	r = db_account_get(c->ad->db, name, a);
+	if (r == DB_NOTFOUND)
+		return api_fail(c, API_ERR_NOT_FOUND, "no account named %s (see "
+		    "accountctl list)", name);
+	if (r != 0)
+		return api_db_fail(c);
+	return 0;
+}
+
+static void
+api_log(const struct peer *p, const char *method, const char *target,
+    const char *outcome, const char *why)
+{
+	log_info("peer=%s uid=%u pid=%d method=%s target=%s outcome=%s%s%s",
+	    p->name, (unsigned)p->uid, (int)p->pid, method, *target ? target : "-",
+	    outcome, *why ? " reason=" : "", why);
+}
+
+/* Runs one method for a peer; returns the frame to send (never NULL). */
+static char *
+api_run(struct accountd *ad, const struct peer *p, struct proto_request *req)
+{
+	const struct api_method *m;
+	struct call c;
+	char *frame;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	c.ad = ad;
+	c.peer = p;
+	c.params = req->params;
+	if ((m = api_find(req->method)) == NULL) {
+		api_log(p, req->method, "", "refused", "unknown method");
+		return proto_encode_error(API_ERR_UNKNOWN_METHOD, "unknown method: "
+		    "this accountd does not offer it (version mismatch?)");
+	}
+	if (peer_priv(ad, p) < m->priv) {
+		/* Each refusal is a security decision: logged and audited. */
+		api_log(p, m->name, "", "denied", "not in the required group");
+		(void)db_audit_add(ad->db, p, m->name, "", "denied", "");
+		return proto_encode_error(API_ERR_DENIED, m->priv == PRIV_ADMIN ?
+		    "permission denied: this needs root or membership of the "
+		    "accountd admin group" : "permission denied: this needs "
+		    "membership of the accountd gateway or admin group");
+	}
+	if (m->changes && db_begin(ad->db) == -1)
+		return proto_encode_error(API_ERR_INTERNAL, "database is busy or "
+		    "broken: see the accountd log");
+	r = m->handler(&c);
+	if (m->changes) {
+		if (r == 0 && db_audit_add(ad->db, p, m->name, c.target, "ok",
+		    c.detail) == 0 && db_commit(ad->db) == 0) {
+			api_log(p, m->name, c.target, "ok", "");
+		} else {
+			db_rollback(ad->db);
+			if (r == 0) {
+				r = -1;
+				api_fail(&c, API_ERR_INTERNAL, "could not commit the "
+				    "change; nothing was changed (see the accountd log)");
+			}
+			api_log(p, m->name, c.target, proto_err_name(c.code),
+			    c.message);
+			(void)db_audit_add(ad->db, p, m->name, c.target,
+			    proto_err_name(c.code), c.message);
+		}
+	} else if (r == -1 && c.code != API_ERR_NOT_FOUND)
+		log_debug("peer=%s method=%s failed: %s", p->name, m->name, c.message);
+	if (r == 0)
+		frame = proto_encode_result(c.result);
+	else
+		frame = proto_encode_error(c.code ? c.code : API_ERR_INTERNAL,
+		    c.message[0] ? c.message : "internal error");
+	json_decref(c.result);
+	return frame;
+}
+
+char *
+api_handle(struct accountd *ad, const struct peer *p, const char *buf, size_t len)
+{
+	struct proto_request req;
+	enum api_err code;
+	char err[256], *frame;
+
+	code = proto_decode_request(buf, len, &req, err, sizeof(err));
+	if (code != API_OK) {
+		log_info("peer=%s uid=%u pid=%d sent a malformed request: %s",
+		    p->name, (unsigned)p->uid, (int)p->pid, err);
+		frame = proto_encode_error(code, err);
+	} else {
+		frame = api_run(ad, p, &req);
+		proto_request_clear(&req);
+	}
+	/* Out of memory while encoding: a fixed answer rather than silence. */
+	if (frame == NULL)
+		frame = strdup("{\"v\":1,\"ok\":false,\"error\":{\"code\":\"internal\","
+		    "\"message\":\"out of memory\"}}\n");
+	if (frame == NULL)
+		abort();
+	return frame;
+}

@@ -1,0 +1,324 @@
+/*
+ * api_account.c: the account methods.  Inputs are untrusted parameters from
+ * a peer already authorised by api.c; every name and value is validated
+ * before it reaches the database, and a handler that fails leaves the
+ * transaction to be rolled back by api.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accountd.h"
+#include "units.h"
+
+json_t *
+api_account_json(struct accountd *ad, const struct account *a, bool full)
+{
+	json_t *j;
+
+	j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}",
+	    "name", a->name,
+	    "display_name", a->display_name ? a->display_name : "",
+	    "email", a->email ? a->email : "",
+	    "state", account_state_name(account_state(a)),
+	    "locked", a->locked,
+	    "expires", a->expires[0] ? json_string(a->expires) : json_null(),
+	    "created", dates_json(a->created),
+	    "updated", dates_json(a->updated),
+	    "deleted", dates_json(a->deleted),
+	    "quota", api_quota_json(&a->quota));
+	if (j == NULL || !full)
+		return j;
+	json_object_set_new(j, "keys", db_key_list(ad->db, a->id));
+	json_object_set_new(j, "workspaces", db_workspace_list(ad->db, a->id));
+	return j;
+}
+
+/* Free text shown to admins: bounded, printable, one line. */
+static int
+api_check_text(struct call *c, const char *what, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return api_fail(c, API_ERR_INVALID, "%s contains a control "
+			    "character", what);
+	return 0;
+}
+
+static int
+api_check_email(struct call *c, const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (*s == '\0')
+		return 0;
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') ||
+	    strpbrk(s, " \t\"<>,;"))
+		return api_fail(c, API_ERR_INVALID, "'%.64s' is not an email "
+		    "address (expected user@domain)", s);
+	return api_check_text(c, "email", s);
+}
+
+static int
+api_get_expires(struct call *c, const char **out)
+{
+	char err[128];
+
+	if (api_get_string(c, "expires", false, 16, out) == -1)
+		return -1;
+	if (*out && **out && dates_check_day(*out, err, sizeof(err)) == -1)
+		return api_fail(c, API_ERR_INVALID, "expires: %s", err);
+	return 0;
+}
+
+int
+api_account_add(struct call *c)
+{
+	struct account a;
+	const char *name, *display, *email, *expires;
+	char err[256];
+	json_t *keys;
+	int r, rc = -1;
+
+	memset(&a, 0, sizeof(a));
+	if (api_get_string(c, "name", true, NAME_MAX_LEN * 2, &name) == -1)
+		goto out;
+	snprintf(c->target, sizeof(c->target), "%s", name);
+	if (names_check_account(name, err, sizeof(err)) == -1) {
+		api_fail(c, API_ERR_INVALID, "%s", err);
+		goto out;
+	}
+	if (api_get_string(c, "display_name", false, 128, &display) == -1 ||
+	    (display && api_check_text(c, "display name", display) == -1) ||
+	    api_get_string(c, "email", false, 254, &email) == -1 ||
+	    (email && api_check_email(c, email) == -1) ||
+	    api_get_expires(c, &expires) == -1)
+		goto out;
+	keys = json_object_get(c->params, "keys");
+	if (!json_is_array(keys) || json_array_size(keys) == 0) {
+		api_fail(c, API_ERR_INVALID, "an account needs at least one public "
+		    "key (\"keys\": [\"ssh-ed25519 AAAA...\"])");
+		goto out;
+	}
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	a.display_name = (char *)(display ? display : "");
+	a.email = (char *)(email ? email : "");
+	snprintf(a.expires, sizeof(a.expires), "%s", expires ? expires : "");
+	a.quota = c->ad->cfg->default_quota;
+	if (api_quota_parse(c, json_object_get(c->params, "quota"), &a.quota) == -1)
+		goto out;
+	r = db_account_insert(c->ad->db, &a);
+	if (r == DB_EXISTS) {
+		api_fail(c, API_ERR_EXISTS, "account %s already exists (see "
+		    "accountctl show %s; to add a key use accountctl key add)",
+		    name, name);
+		goto out;
+	}
+	if (r != 0 || db_workspace_add(c->ad->db, a.id,
+	    c->ad->cfg->coder.default_workspace, true) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	if (api_keys_insert(c, a.id, keys) == -1)
+		goto out;
+	a.display_name = a.email = NULL;	/* borrowed from params */
+	if (db_account_get(c->ad->db, name, &a) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	c->result = api_account_json(c->ad, &a, true);
+	rc = 0;
+out:
+	if (rc == -1)
+		a.display_name = a.email = NULL;
+	account_clear(&a);
+	return rc;
+}
+
+int
+api_account_del(struct call *c)
+{
+	struct account a;
+	json_t *purge = json_object_get(c->params, "purge");
+	int rc = -1;
+
+	if (api_get_account(c, &a) == -1)
+		goto out;
+	if (purge != NULL && !json_is_boolean(purge)) {
+		api_fail(c, API_ERR_BAD_REQUEST, "\"purge\" must be a boolean");
+		goto out;
+	}
+	if (json_is_true(purge)) {
+		if (db_account_purge(c->ad->db, a.id) != 0) {
+			api_db_fail(c);
+			goto out;
+		}
+		snprintf(c->detail, sizeof(c->detail), "purged");
+		c->result = json_pack("{s:s, s:b}", "name", a.name, "purged", 1);
+	} else {
+		if (db_key_delete_all(c->ad->db, a.id) != 0 ||
+		    db_account_mark_deleted(c->ad->db, a.id) != 0) {
+			api_db_fail(c);
+			goto out;
+		}
+		account_clear(&a);
+		if (db_account_get(c->ad->db, c->target, &a) != 0) {
+			api_db_fail(c);
+			goto out;
+		}
+		c->result = api_account_json(c->ad, &a, true);
+	}
+	rc = 0;
+out:
+	account_clear(&a);
+	return rc;
+}
+
+int
+api_account_list(struct call *c)
+{
+	struct account *v;
+	size_t i, n;
+	json_t *arr, *j;
+	int64_t nkeys;
+
+	if (db_account_list(c->ad->db, &v, &n) == -1)
+		return api_db_fail(c);
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		j = api_account_json(c->ad, &v[i], false);
+		if (db_key_count(c->ad->db, v[i].id, &nkeys) == 0)
+			json_object_set_new(j, "keys", json_integer(nkeys));
+		json_array_append_new(arr, j);
+	}
+	account_free_array(v, n);
+	c->result = json_pack("{s:o}", "accounts", arr);
+	return 0;
+}
+
+int
+api_account_show(struct call *c)
+{
+	struct account a;
+
+	if (api_get_account(c, &a) == -1)
+		return -1;
+	c->result = api_account_json(c->ad, &a, true);
+	account_clear(&a);
+	return 0;
+}
+
+static int
+api_account_set_lock(struct call *c, bool locked)
+{
+	struct account a;
+	int rc = -1;
+
+	if (api_get_account(c, &a) == -1)
+		goto out;
+	if (db_account_set_locked(c->ad->db, a.id, locked) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	account_clear(&a);
+	if (db_account_get(c->ad->db, c->target, &a) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	c->result = api_account_json(c->ad, &a, false);
+	rc = 0;
+out:
+	account_clear(&a);
+	return rc;
+}
+
+int
+api_account_lock(struct call *c)
+{
+	return api_account_set_lock(c, true);
+}
+
+int
+api_account_unlock(struct call *c)
+{
+	return api_account_set_lock(c, false);
+}
+
+int
+api_account_quota(struct call *c)
+{
+	struct account a;
+	struct quota q;
+	json_t *qj = NULL;
+	char *qs = NULL;
+	int rc = -1;
+
+	if (api_get_account(c, &a) == -1)
+		goto out;
+	q = a.quota;
+	if (api_quota_parse(c, json_object_get(c->params, "quota"), &q) == -1)
+		goto out;
+	/* The audit record keeps the quota as it became. */
+	qj = api_quota_json(&q);
+	qs = qj ? json_dumps(qj, JSON_COMPACT) : NULL;
+	snprintf(c->detail, sizeof(c->detail), "%s", qs ? qs : "");
+	if (db_quota_set(c->ad->db, a.id, &q) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	account_clear(&a);
+	if (db_account_get(c->ad->db, c->target, &a) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	c->result = api_account_json(c->ad, &a, false);
+	rc = 0;
+out:
+	free(qs);
+	json_decref(qj);
+	account_clear(&a);
+	return rc;
+}
+
+int
+api_account_expire(struct call *c)
+{
+	struct account a;
+	const char *expires;
+	int rc = -1;
+
+	if (api_get_account(c, &a) == -1 || api_get_expires(c, &expires) == -1)
+		goto out;
+	if (db_account_set_expires(c->ad->db, a.id, expires) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	snprintf(c->detail, sizeof(c->detail), "expires %s",
+	    expires && *expires ? expires : "never");
+	account_clear(&a);
+	if (db_account_get(c->ad->db, c->target, &a) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	c->result = api_account_json(c->ad, &a, false);
+	rc = 0;
+out:
+	account_clear(&a);
+	return rc;
+}
+
+int
+api_account_state(struct call *c)
+{
+	struct account a;
+
+	if (api_get_account(c, &a) == -1)
+		return -1;
+	c->result = json_pack("{s:s, s:s, s:o}", "name", a.name, "state",
+	    account_state_name(account_state(&a)), "expires",
+	    a.expires[0] ? json_string(a.expires) : json_null());
+	account_clear(&a);
+	return 0;
+}

@@ -1,0 +1,169 @@
+/*
+ * api_key.c: the key methods and the login lookup.  Key text from the peer
+ * is parsed by lib/keys.c (libssh) before anything is stored; a key is stored
+ * under its SHA256 fingerprint, which is what sshd and the gateway look up.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "accountd.h"
+
+/* Parses and stores every key line of the JSON array keys for an account. */
+int
+api_keys_insert(struct call *c, int64_t account_id, json_t *keys)
+{
+	struct pubkey k;
+	char err[256], owner[NAME_MAX_LEN + 1];
+	size_t i, j, used = 0;
+	json_t *v;
+	int r;
+
+	if (!json_is_array(keys) || json_array_size(keys) == 0)
+		return api_fail(c, API_ERR_INVALID, "no public key given");
+	if (json_array_size(keys) > 1000)
+		return api_fail(c, API_ERR_INVALID, "more than 1000 keys in one "
+		    "request: add them in several steps");
+	json_array_foreach(keys, i, v) {
+		if (!json_is_string(v))
+			return api_fail(c, API_ERR_BAD_REQUEST, "key %zu is not a "
+			    "string", i + 1);
+		if (keys_parse_line(json_string_value(v), json_string_length(v), &k,
+		    err, sizeof(err)) == -1)
+			return api_fail(c, API_ERR_INVALID, "key %zu: %s", i + 1, err);
+		for (j = 0; j < i; j++) {
+			/* The same key twice in one request: say so, store once. */
+			json_t *prev = json_array_get(keys, j);
+
+			if (strcmp(json_string_value(prev), json_string_value(v)) == 0)
+				break;
+		}
+		r = db_key_owner(c->ad->db, k.fingerprint, owner, sizeof(owner));
+		if (r == 0 && j == i) {
+			api_fail(c, API_ERR_EXISTS, "key %zu (%s) is already "
+			    "registered to account %s: a key belongs to one "
+			    "account; remove it there first (accountctl key rm "
+			    "%s %s)", i + 1, k.fingerprint, owner, owner,
+			    k.fingerprint);
+			keys_free(&k);
+			return -1;
+		}
+		if (r == DB_NOTFOUND) {
+			if (db_key_insert(c->ad->db, account_id, &k) != 0) {
+				keys_free(&k);
+				return api_db_fail(c);
+			}
+			if (used < sizeof(c->detail) - 80)
+				used += (size_t)snprintf(c->detail + used,
+				    sizeof(c->detail) - used, "%s%s",
+				    used ? " " : "", k.fingerprint);
+		} else if (r != 0) {
+			keys_free(&k);
+			return api_db_fail(c);
+		}
+		keys_free(&k);
+	}
+	return 0;
+}
+
+int
+api_key_add(struct call *c)
+{
+	struct account a;
+	int rc = -1;
+
+	if (api_get_account(c, &a) == -1)
+		goto out;
+	if (a.deleted) {
+		api_fail(c, API_ERR_CONFLICT, "account %s was deleted: unlock it "
+		    "first (accountctl unlock %s) if it should come back", a.name,
+		    a.name);
+		goto out;
+	}
+	if (api_keys_insert(c, a.id, json_object_get(c->params, "keys")) == -1)
+		goto out;
+	c->result = json_pack("{s:s, s:o}", "name", a.name, "keys",
+	    db_key_list(c->ad->db, a.id));
+	rc = 0;
+out:
+	account_clear(&a);
+	return rc;
+}
+
+int
+api_key_list(struct call *c)
+{
+	struct account a;
+
+	if (api_get_account(c, &a) == -1)
+		return -1;
+	c->result = json_pack("{s:s, s:o}", "name", a.name, "keys",
+	    db_key_list(c->ad->db, a.id));
+	account_clear(&a);
+	return 0;
+}
+
+int
+api_key_rm(struct call *c)
+{
+	struct account a;
+	const char *fp;
+	int64_t left;
+	int r, rc = -1;
+
+	if (api_get_account(c, &a) == -1 ||
+	    api_get_string(c, "fingerprint", true, KEY_FP_LEN, &fp) == -1)
+		goto out;
+	r = db_key_delete(c->ad->db, a.id, fp);
+	if (r == DB_NOTFOUND) {
+		api_fail(c, API_ERR_NOT_FOUND, "account %s has no key %s (see "
+		    "accountctl key list %s)", a.name, fp, a.name);
+		goto out;
+	}
+	if (r != 0 || db_key_count(c->ad->db, a.id, &left) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	snprintf(c->detail, sizeof(c->detail), "%s", fp);
+	c->result = json_pack("{s:s, s:s, s:I}", "name", a.name, "removed", fp,
+	    "keys_left", (json_int_t)left);
+	rc = 0;
+out:
+	account_clear(&a);
+	return rc;
+}
+
+int
+api_auth_lookup(struct call *c)
+{
+	struct account a;
+	const char *fp, *user;
+	json_t *key = NULL, *touch;
+	int r, rc = -1;
+
+	memset(&a, 0, sizeof(a));
+	if (api_get_string(c, "fingerprint", true, KEY_FP_LEN, &fp) == -1 ||
+	    api_get_string(c, "user", false, NAME_MAX_LEN, &user) == -1)
+		goto out;
+	touch = json_object_get(c->params, "touch");
+	r = db_key_lookup(c->ad->db, fp, &a, &key);
+	if (r == DB_NOTFOUND || (r == 0 && user && strcmp(user, a.name) != 0)) {
+		/* One answer for both: the caller learns nothing about other users. */
+		api_fail(c, API_ERR_NOT_FOUND, "no such key for this user");
+		goto out;
+	}
+	if (r != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	if (json_is_true(touch) && db_key_touch(c->ad->db, fp) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	c->result = json_pack("{s:s, s:s, s:O}", "account", a.name, "state",
+	    account_state_name(account_state(&a)), "key", key);
+	rc = 0;
+out:
+	json_decref(key);
+	account_clear(&a);
+	return rc;
+}

@@ -1,0 +1,359 @@
+/*
+ * ctl_account.c: the account subcommands of accountctl.  Names and keys are
+ * checked here first for a precise message naming the file and line; accountd
+ * checks everything again, since it cannot trust its callers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accountctl.h"
+#include "keys.h"
+#include "names.h"
+
+struct ctl_add_opts {
+	json_t		*params;
+	json_t		*keys;
+	json_t		*quota;
+	const char	*first_key_path;	/* for the ssh config snippet */
+	const char	*first_key_type;
+	int		 failed;		/* a key file was refused */
+};
+
+enum { A_KEY = 0x300, A_NAME, A_EMAIL, A_EXPIRES };
+
+static int
+ctl_add_opt(struct ctl *ctl, int ch, const char *val, void *arg)
+{
+	struct ctl_add_opts *o = arg;
+	const char *type;
+
+	if (ctl_quota_option(ch, val, o->quota))
+		return 0;
+	switch (ch) {
+	case A_KEY:
+		if (ctl_read_keys(val, o->keys, &type) == -1)
+			o->failed = 1;
+		else if (o->first_key_path == NULL) {
+			o->first_key_path = val;
+			o->first_key_type = type;
+		}
+		return 0;
+	case A_NAME:
+		json_object_set_new(o->params, "display_name", json_string(val));
+		return 0;
+	case A_EMAIL:
+		json_object_set_new(o->params, "email", json_string(val));
+		return 0;
+	case A_EXPIRES:
+		json_object_set_new(o->params, "expires", json_string(val));
+		return 0;
+	}
+	ctl_usage_error(ctl, "unexpected option");
+	return -1;
+}
+
+/* The private key's path to put in IdentityFile: FILE.pub -> FILE. */
+static void
+ctl_identity_file(const char *pub_path, const char *type, char *buf, size_t len)
+{
+	const char *base;
+	size_t n;
+
+	if (pub_path && strcmp(pub_path, "-") != 0) {
+		base = strrchr(pub_path, '/');
+		base = base ? base + 1 : pub_path;
+		n = strlen(base);
+		if (n > 4 && strcmp(base + n - 4, ".pub") == 0)
+			n -= 4;
+		snprintf(buf, len, "~/.ssh/%.*s", (int)n, base);
+		return;
+	}
+	if (type && strncmp(type, "ssh-rsa", 7) == 0)
+		snprintf(buf, len, "~/.ssh/id_rsa");
+	else if (type && strncmp(type, "ecdsa", 5) == 0)
+		snprintf(buf, len, "~/.ssh/id_ecdsa");
+	else
+		snprintf(buf, len, "~/.ssh/id_ed25519");
+}
+
+/* The ~/.ssh/config block an admin sends to the new user. */
+static char *
+ctl_ssh_config(struct ctl *ctl, const char *name, const struct ctl_add_opts *o)
+{
+	char host[256], ident[512], port[16] = "22", *s = NULL;
+	const char *listen, *colon;
+	struct config *cfg = ctl_config(ctl);
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "meduse");
+	host[sizeof(host) - 1] = '\0';
+	if (cfg && cfg->gateway.listen.n > 0) {
+		listen = cfg->gateway.listen.v[0];
+		if ((colon = strrchr(listen, ':')) != NULL)
+			snprintf(port, sizeof(port), "%s", colon + 1);
+	}
+	ctl_identity_file(o->first_key_path, o->first_key_type, ident, sizeof(ident));
+	if (asprintf(&s, "Host meduse\n"
+	    "    HostName %s\n"
+	    "%s%s%s"
+	    "    User %s\n"
+	    "    IdentityFile %s\n"
+	    "    IdentitiesOnly yes\n", host,
+	    strcmp(port, "22") ? "    Port " : "", strcmp(port, "22") ? port : "",
+	    strcmp(port, "22") ? "\n" : "", name, ident) == -1)
+		return NULL;
+	return s;
+}
+
+int
+ctl_add(struct ctl *ctl, int argc, char **argv)
+{
+	struct option longopts[16] = {
+		CTL_COMMON_OPTS,
+		{ "key", required_argument, NULL, A_KEY },
+		{ "name", required_argument, NULL, A_NAME },
+		{ "email", required_argument, NULL, A_EMAIL },
+		{ "expires", required_argument, NULL, A_EXPIRES },
+	};
+	struct ctl_add_opts o = { json_object(), json_array(), json_object(),
+	    NULL, NULL, 0 };
+	json_t *res = NULL;
+	char err[256], *snippet = NULL;
+	int i, rc = CTL_FAIL;
+
+	memcpy(&longopts[6], ctl_quota_longopts, 7 * sizeof(struct option));
+	i = ctl_getopt(ctl, argc, argv, longopts, "NAME --key FILE|- [--key FILE ...]\n"
+	    "       [--name TEXT] [--email ADDR] [--expires YYYY-MM-DD]\n"
+	    "       [--cpu N] [--memory Q] [--gpu N] [--storage Q] [--home Q] "
+	    "[--pvcs N] [--json]\n\n"
+	    "Creates the account NAME (lowercase letters, digits and '-', at most\n"
+	    "32) with the public keys of each --key file ('-' reads stdin), the\n"
+	    "default quota overridden by the quota options, and the default\n"
+	    "workspace, then prints the ~/.ssh/config block to send to the user.",
+	    1, 1, ctl_add_opt, &o);
+	if (i < 0) {
+		rc = ctl_getopt_status(i);
+		goto out;
+	}
+	if (names_check_account(argv[i], err, sizeof(err)) == -1) {
+		rc = ctl_error("add: %s", err);
+		goto out;
+	}
+	if (o.failed)
+		goto out;
+	if (json_array_size(o.keys) == 0) {
+		rc = ctl_usage_error(ctl, "an account needs a public key: add --key "
+		    "FILE.pub (the user's ~/.ssh/id_ed25519.pub, say)");
+		goto out;
+	}
+	json_object_set_new(o.params, "name", json_string(argv[i]));
+	json_object_set(o.params, "keys", o.keys);
+	if (json_object_size(o.quota))
+		json_object_set(o.params, "quota", o.quota);
+	if (ctl_call(ctl, "account.add", json_incref(o.params), &res) == -1)
+		goto out;
+	if ((snippet = ctl_ssh_config(ctl, argv[i], &o)) == NULL)
+		goto out;
+	if (ctl->json) {
+		json_object_set_new(res, "ssh_config", json_string(snippet));
+		ctl_print_json(res);
+	} else {
+		printf("Created account %s (%zu key%s, workspace %s, state %s).\n",
+		    argv[i], json_array_size(json_object_get(res, "keys")),
+		    json_array_size(json_object_get(res, "keys")) == 1 ? "" : "s",
+		    ctl_str(json_array_get(json_object_get(res, "workspaces"), 0),
+		    "name"), ctl_str(res, "state"));
+		if (strcmp(ctl_str(res, "state"), "expired") == 0)
+			printf("Note: its expiry date %s has passed: it cannot log "
+			    "in until 'accountctl expire %s DATE|never'.\n",
+			    ctl_str(res, "expires"), argv[i]);
+		printf("\nSend this to %s for ~/.ssh/config:\n\n%s", argv[i], snippet);
+	}
+	rc = CTL_OK;
+out:
+	free(snippet);
+	json_decref(res);
+	json_decref(o.params);
+	json_decref(o.keys);
+	json_decref(o.quota);
+	return rc;
+}
+
+struct ctl_del_opts {
+	int	purge;
+	int	yes;
+};
+
+static int
+ctl_del_opt(struct ctl *ctl, int ch, const char *val, void *arg)
+{
+	struct ctl_del_opts *o = arg;
+
+	(void)val;
+	if (ch == 'p')
+		o->purge = 1;
+	else if (ch == 'y')
+		o->yes = 1;
+	else {
+		ctl_usage_error(ctl, "unexpected option");
+		return -1;
+	}
+	return 0;
+}
+
+/* Asks on the terminal for the account name; returns 1 when it was typed. */
+static int
+ctl_confirm(const char *name)
+{
+	char line[128];
+
+	if (!isatty(STDIN_FILENO))
+		return 0;
+	fprintf(stderr, "This removes account %s, its keys, quota and workspaces "
+	    "from the database for good.\nType the account name to confirm: ", name);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return 0;
+	line[strcspn(line, "\n")] = '\0';
+	return strcmp(line, name) == 0;
+}
+
+int
+ctl_del(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CTL_COMMON_OPTS,
+		{ "purge", no_argument, NULL, 'p' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl_del_opts o = { 0, 0 };
+	json_t *res = NULL;
+	int i;
+
+	if ((i = ctl_getopt(ctl, argc, argv, longopts, "NAME [--purge [--yes]]\n\n"
+	    "Locks NAME and removes its keys; the record stays (unlock and key add\n"
+	    "bring it back).  --purge removes the record itself, after you type\n"
+	    "the name to confirm, or at once with --yes.", 1, 1, ctl_del_opt,
+	    &o)) < 0)
+		return ctl_getopt_status(i);
+	if (o.purge && !o.yes) {
+		/* Check the account exists before asking anything. */
+		if (ctl_call(ctl, "account.state", json_pack("{s:s}", "name",
+		    argv[i]), &res) == -1)
+			return CTL_FAIL;
+		json_decref(res);
+		res = NULL;
+		if (!ctl_confirm(argv[i]))
+			return ctl_error("del: not confirmed, nothing changed (to "
+			    "purge without a prompt, add --yes)");
+	}
+	if (ctl_call(ctl, "account.del", json_pack("{s:s, s:b}", "name", argv[i],
+	    "purge", o.purge), &res) == -1)
+		return CTL_FAIL;
+	if (ctl->json)
+		ctl_print_json(res);
+	else if (o.purge)
+		printf("Purged account %s.\n", argv[i]);
+	else
+		printf("Deleted account %s: locked, keys removed, record kept "
+		    "(accountctl del %s --purge removes it).\n", argv[i], argv[i]);
+	json_decref(res);
+	return CTL_OK;
+}
+
+int
+ctl_list(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = { CTL_COMMON_OPTS, { 0 } };
+	json_t *res, *accts, *a;
+	size_t k;
+	int i;
+
+	if ((i = ctl_getopt(ctl, argc, argv, longopts, "[--json]", 0, 0, NULL,
+	    NULL)) < 0)
+		return ctl_getopt_status(i);
+	if (ctl_call(ctl, "account.list", NULL, &res) == -1)
+		return CTL_FAIL;
+	accts = json_object_get(res, "accounts");
+	if (ctl->json)
+		ctl_print_json(accts);
+	else if (json_array_size(accts) == 0)
+		printf("No accounts yet: create one with accountctl add NAME "
+		    "--key FILE.pub\n");
+	else {
+		printf("%-32s %-8s %4s  %-10s  %s\n", "NAME", "STATE", "KEYS",
+		    "EXPIRES", "DISPLAY NAME");
+		json_array_foreach(accts, k, a)
+			printf("%-32s %-8s %4lld  %-10s  %s\n", ctl_str(a, "name"),
+			    json_is_string(json_object_get(a, "deleted")) ?
+			    "deleted" : ctl_str(a, "state"),
+			    (long long)json_integer_value(json_object_get(a, "keys")),
+			    json_is_null(json_object_get(a, "expires")) ? "never" :
+			    ctl_str(a, "expires"), ctl_str(a, "display_name"));
+	}
+	json_decref(res);
+	return CTL_OK;
+}
+
+int
+ctl_show(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = { CTL_COMMON_OPTS, { 0 } };
+	json_t *res;
+	int i;
+
+	if ((i = ctl_getopt(ctl, argc, argv, longopts, "NAME [--json]", 1, 1, NULL,
+	    NULL)) < 0)
+		return ctl_getopt_status(i);
+	if (ctl_call(ctl, "account.show", json_pack("{s:s}", "name", argv[i]),
+	    &res) == -1)
+		return CTL_FAIL;
+	if (ctl->json)
+		ctl_print_json(res);
+	else
+		ctl_print_account(res);
+	json_decref(res);
+	return CTL_OK;
+}
+
+int
+ctl_lock(struct ctl *ctl, int argc, char **argv)
+{
+	return ctl_simple(ctl, argc, argv, "account.lock", "NAME [--json]",
+	    "Locked account %s (state %s): every login is refused.\n");
+}
+
+int
+ctl_unlock(struct ctl *ctl, int argc, char **argv)
+{
+	return ctl_simple(ctl, argc, argv, "account.unlock", "NAME [--json]",
+	    "Unlocked account %s (state %s).\n");
+}
+
+int
+ctl_expire(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = { CTL_COMMON_OPTS, { 0 } };
+	json_t *res;
+	const char *date;
+	int i;
+
+	if ((i = ctl_getopt(ctl, argc, argv, longopts, "NAME YYYY-MM-DD|never "
+	    "[--json]\n\nThe account stops working at the start of that day (UTC).",
+	    2, 2, NULL, NULL)) < 0)
+		return ctl_getopt_status(i);
+	date = strcmp(argv[i + 1], "never") == 0 ? "" : argv[i + 1];
+	if (ctl_call(ctl, "account.expire", json_pack("{s:s, s:s}", "name",
+	    argv[i], "expires", date), &res) == -1)
+		return CTL_FAIL;
+	if (ctl->json)
+		ctl_print_json(res);
+	else
+		printf("Account %s expires %s (state %s).\n", argv[i], *date ? date :
+		    "never", ctl_str(res, "state"));
+	json_decref(res);
+	return CTL_OK;
+}

@@ -1,0 +1,118 @@
+/*
+ * config.h: meduse.yaml, the one configuration file of every meduse program.
+ *
+ * The keys are the contract of ../DESIGN.md.  A file is read with libyaml,
+ * every value is type- and unit-checked here once, and every problem is
+ * reported as "file:line: message" so that `accountd -t` can list them all.
+ */
+#ifndef MEDUSE_CONFIG_H
+#define MEDUSE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quota.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/meduse/meduse.yaml"
+#define CONFIG_ENV		"MEDUSE_CONFIG"
+
+struct config_strings {
+	char	**v;		/* owned, NULL-terminated */
+	size_t	  n;
+};
+
+struct config {
+	char	*path;			/* file read, or NULL for built-in defaults */
+	char	*state_dir;		/* database, generated keys */
+
+	struct {
+		char	*socket;	/* unix socket path */
+		char	*admin_group;	/* group whose members may do everything */
+		char	*gateway_group;	/* group whose members may call gateway methods */
+	} accountd;
+
+	struct {
+		struct config_strings listen;		/* "addr:port" */
+		struct config_strings host_keys;	/* paths; empty: generated */
+		uint64_t	login_grace_time_ms;
+		int		max_startups_start;	/* MaxStartups start:rate:full */
+		int		max_startups_rate;	/* percent */
+		int		max_startups_full;
+		int		max_sessions;		/* channels per connection */
+		char		*pam_service;		/* "" disables the PAM stage */
+	} gateway;
+
+	struct {
+		char	*resolver;		/* static | kubernetes | coder */
+		char	*static_host;
+		int	 static_port;
+		char	*static_user;		/* "" means the account name */
+		char	*transport;		/* tcp | command */
+		struct config_strings command;	/* argv, {user} {workspace} substituted */
+	} route;
+
+	struct {
+		char	*kubeconfig;
+		bool	 in_cluster;
+		char	*namespace_prefix;
+		char	*storage_class;
+		bool	 volcano;
+		int	 workspace_port;
+	} kubernetes;
+
+	struct {
+		char	*url;
+		char	*token_file;
+		char	*template_name;		/* key "template" */
+		char	*default_workspace;
+	} coder;
+
+	struct {
+		char	*endpoint;
+		char	*credentials_file;
+		char	*bucket_prefix;
+		struct config_strings shared_read;
+	} minio;
+
+	struct quota	default_quota;		/* key defaults.quota */
+};
+
+/* The problems found while loading, each "file:line: message". */
+struct config_errors {
+	char	**msg;		/* owned */
+	size_t	  n;
+};
+
+/*
+ * Returns the path to read: cli_path (from -c) when set, else $MEDUSE_CONFIG
+ * when set and non-empty, else CONFIG_DEFAULT_PATH.  *explicit is set when the
+ * path came from -c or the environment: a missing explicit file is an error,
+ * a missing default file means "built-in defaults".
+ */
+const char	*config_path(const char *cli_path, bool *explicit_path);
+
+/*
+ * Loads path into a new config.  Unknown keys, wrong types, bad units and
+ * out-of-range values are all collected into errs (which may be NULL) and
+ * make the call fail.  Returns 0 with *out set, or -1 with *out NULL.  Never
+ * exits: the PAM module links this.
+ */
+int	config_load(const char *path, bool explicit_path, struct config **out,
+	    struct config_errors *errs);
+
+/*
+ * Like config_load, from len bytes of buf; name stands for the file in
+ * messages.  For the fuzz target and tests, and for callers that already
+ * hold the text.  cfg->path is left NULL.
+ */
+int	config_load_buffer(const char *name, const char *buf, size_t len,
+	    struct config **out, struct config_errors *errs);
+
+/* Returns a config holding the built-in defaults of DESIGN.md, or NULL on OOM. */
+struct config	*config_defaults(void);
+
+void	config_free(struct config *cfg);
+void	config_errors_free(struct config_errors *errs);
+
+#endif

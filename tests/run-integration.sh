@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every integration script of tests/integration/ against a build:
+#   tests/run-integration.sh BUILD [NAME-PATTERN]
+#
+# The whole run happens inside a private mount namespace in which /etc/passwd,
+# /etc/group and /etc/pam.d are test copies (tests/integration/users.sh adds
+# the test users and groups).  Tests can then log in as "alice" through a real
+# sshd and ask real PAM, without touching the machine's own accounts.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build}
+pattern=${2:-}
+case "$build" in /*) ;; *) build="$top/$build" ;; esac
+
+if [ -z "${MEDUSE_IN_NS:-}" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "integration tests need root (for a private mount namespace)" >&2
+		exit 1
+	fi
+	exec unshare --mount --propagation private env MEDUSE_IN_NS=1 "$0" "$build" "$pattern"
+fi
+
+# shellcheck source=integration/users.sh
+. "$top/tests/integration/users.sh"
+ns_etc=$(mktemp -d /run/meduse-etc.XXXXXX)
+users_install "$ns_etc" || { echo "cannot set up test users" >&2; exit 1; }
+
+export MEDUSE_BUILD="$build" MEDUSE_TOP="$top"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+pass=0 fail=0 skip=0
+logs=${MEDUSE_TEST_LOGS:-$top/build/test-logs}
+mkdir -p "$logs"
+for t in "$top"/tests/integration/t-*.sh; do
+	name=$(basename "$t" .sh)
+	case "$name" in *"$pattern"*) ;; *) continue ;; esac
+	out="$logs/$name.log"
+	start=$(date +%s)
+	bash "$t" >"$out" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	case $rc in
+	0)  pass=$((pass + 1)); echo "ok   $name (${secs}s)" ;;
+	77) skip=$((skip + 1)); echo "skip $name: $(tail -n 1 "$out")" ;;
+	*)  fail=$((fail + 1)); echo "FAIL $name (${secs}s), log: $out"; sed 's/^/    | /' "$out" | tail -n 40 ;;
+	esac
+done
+rm -rf "$ns_etc"
+echo "integration ($(basename "$build")): $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
