@@ -102,7 +102,8 @@ as_user() {
 mkkey() {
 	local n=$1
 	shift
-	ssh-keygen -q -N '' -C "$n@test" -f "$T/keys/$n" "${@:--t ed25519}" </dev/null >/dev/null ||
+	[ $# -gt 0 ] || set -- -t ed25519
+	ssh-keygen -q -N '' -C "$n@test" -f "$T/keys/$n" "$@" </dev/null >/dev/null ||
 		fail "ssh-keygen $n"
 }
 
@@ -119,9 +120,14 @@ expect_rc() {
 	fi
 }
 
-# expect_out FILE REGEX: FILE ($T/out, $T/err) must match the extended regex.
+# expect_in FILE REGEX: FILE ($T/out, $T/err) must match the extended regex.
 expect_in() {
 	grep -qE -- "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "$1 does not match /$2/"; }
+}
+
+# expect_has FILE STRING: FILE contains STRING literally (fingerprints hold '+').
+expect_has() {
+	grep -qF -- "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "$1 does not contain '$2'"; }
 }
 
 expect_not_in() {
