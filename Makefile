@@ -78,7 +78,7 @@ $(BUILD)/bin/meduse-authorized-keys: $(call obj,$(AKEYS_SRC)) $(LIBMEDUSE)
 # never exits, and refuses to link with undefined symbols.
 $(PAMMOD): $(call obj,$(PAM_SRC)) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBACCTD) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)

@@ -99,6 +99,9 @@ int	db_account_list(sqlite3 *db, struct account **out, size_t *n);
 int	db_account_set_locked(sqlite3 *db, int64_t id, bool locked);
 int	db_account_mark_deleted(sqlite3 *db, int64_t id);
 int	db_account_set_expires(sqlite3 *db, int64_t id, const char *date);
+int	db_account_set_info(sqlite3 *db, int64_t id, const char *display,
+	    const char *email);
+int	db_account_touch(sqlite3 *db, int64_t id);
 int	db_account_purge(sqlite3 *db, int64_t id);
 int	db_quota_set(sqlite3 *db, int64_t id, const struct quota *q);
 void	account_clear(struct account *a);
@@ -167,7 +170,8 @@ int	 api_key_add(struct call *c);
 int	 api_key_list(struct call *c);
 int	 api_key_rm(struct call *c);
 int	 api_auth_lookup(struct call *c);
-int	 api_keys_insert(struct call *c, int64_t account_id, json_t *keys);
+int	 api_keys_insert(struct call *c, const struct account *a, json_t *keys,
+	    int *added);
 
 /* api_audit.c */
 int	 api_audit_list(struct call *c);

@@ -20,26 +20,52 @@ struct api_method {
 	const char	*name;
 	enum priv	 priv;		/* least privilege needed */
 	int		 changes;	/* runs in a transaction, audited */
+	const char	*params;	/* the parameters it takes, space-separated */
 	int		(*handler)(struct call *);
 };
 
 static const struct api_method api_methods[] = {
-	{ "account.add",	PRIV_ADMIN,	1, api_account_add },
-	{ "account.del",	PRIV_ADMIN,	1, api_account_del },
-	{ "account.list",	PRIV_ADMIN,	0, api_account_list },
-	{ "account.show",	PRIV_ADMIN,	0, api_account_show },
-	{ "account.lock",	PRIV_ADMIN,	1, api_account_lock },
-	{ "account.unlock",	PRIV_ADMIN,	1, api_account_unlock },
-	{ "account.quota",	PRIV_ADMIN,	1, api_account_quota },
-	{ "account.expire",	PRIV_ADMIN,	1, api_account_expire },
-	{ "key.add",		PRIV_ADMIN,	1, api_key_add },
-	{ "key.list",		PRIV_ADMIN,	0, api_key_list },
-	{ "key.rm",		PRIV_ADMIN,	1, api_key_rm },
-	{ "audit.list",		PRIV_ADMIN,	0, api_audit_list },
-	{ "account.state",	PRIV_GATEWAY,	0, api_account_state },
-	{ "auth.lookup",	PRIV_GATEWAY,	0, api_auth_lookup },
-	{ "server.info",	PRIV_GATEWAY,	0, api_server_info },
+	{ "account.add", PRIV_ADMIN, 1,
+	  "name display_name email expires quota keys", api_account_add },
+	{ "account.del", PRIV_ADMIN, 1, "name purge", api_account_del },
+	{ "account.list", PRIV_ADMIN, 0, "", api_account_list },
+	{ "account.show", PRIV_ADMIN, 0, "name", api_account_show },
+	{ "account.lock", PRIV_ADMIN, 1, "name", api_account_lock },
+	{ "account.unlock", PRIV_ADMIN, 1, "name", api_account_unlock },
+	{ "account.quota", PRIV_ADMIN, 1, "name quota", api_account_quota },
+	{ "account.expire", PRIV_ADMIN, 1, "name expires", api_account_expire },
+	{ "key.add", PRIV_ADMIN, 1, "name keys", api_key_add },
+	{ "key.list", PRIV_ADMIN, 0, "name", api_key_list },
+	{ "key.rm", PRIV_ADMIN, 1, "name fingerprint", api_key_rm },
+	{ "audit.list", PRIV_ADMIN, 0, "since name limit", api_audit_list },
+	{ "account.state", PRIV_GATEWAY, 0, "name", api_account_state },
+	{ "auth.lookup", PRIV_GATEWAY, 0, "fingerprint user touch", api_auth_lookup },
+	{ "server.info", PRIV_GATEWAY, 0, "", api_server_info },
 };
+
+/* Refuses a parameter the method does not take: a typo must not pass silently. */
+static int
+api_check_params(const struct api_method *m, json_t *params, char *err,
+    size_t errlen)
+{
+	const char *key, *p;
+	json_t *v;
+	size_t n;
+
+	json_object_foreach(params, key, v) {
+		n = strlen(key);
+		for (p = m->params; (p = strstr(p, key)) != NULL; p += n)
+			if ((p == m->params || p[-1] == ' ') &&
+			    (p[n] == ' ' || p[n] == '\0'))
+				break;
+		if (p == NULL) {
+			snprintf(err, errlen, "%s takes no parameter \"%.32s\"",
+			    m->name, key);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 static const struct api_method *
 api_find(const char *name)
@@ -157,6 +183,8 @@ api_run(struct accountd *ad, const struct peer *p, struct proto_request *req)
 		    "accountd admin group" : "permission denied: this needs "
 		    "membership of the accountd gateway or admin group");
 	}
+	if (api_check_params(m, req->params, c.message, sizeof(c.message)) == -1)
+		return proto_encode_error(API_ERR_BAD_REQUEST, c.message);
 	if (m->changes && db_begin(ad->db) == -1)
 		return proto_encode_error(API_ERR_INTERNAL, "database is busy or "
 		    "broken: see the accountd log");

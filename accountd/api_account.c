@@ -73,6 +73,40 @@ api_get_expires(struct call *c, const char **out)
 	return 0;
 }
 
+/*
+ * Brings an existing account in line with an `add` that names it again:
+ * fields given are set, keys it lacks are added, nothing is removed.  This
+ * is what makes `accountctl add` safe to re-run.
+ */
+static int
+api_account_converge(struct call *c, struct account *a, const char *display,
+    const char *email, const char *expires, json_t *keys)
+{
+	struct quota q = a->quota;
+	int added;
+
+	if (a->deleted)
+		return api_fail(c, API_ERR_CONFLICT, "account %s was deleted: "
+		    "unlock it (accountctl unlock %s) to bring it back, or purge "
+		    "it (accountctl del %s --purge) to start afresh", a->name,
+		    a->name, a->name);
+	if (api_quota_parse(c, json_object_get(c->params, "quota"), &q) == -1)
+		return -1;
+	if ((display || email) && db_account_set_info(c->ad->db, a->id, display,
+	    email) != 0)
+		return api_db_fail(c);
+	if (expires && db_account_set_expires(c->ad->db, a->id, expires) != 0)
+		return api_db_fail(c);
+	if (memcmp(&q, &a->quota, sizeof(q)) != 0 &&
+	    db_quota_set(c->ad->db, a->id, &q) != 0)
+		return api_db_fail(c);
+	if (api_keys_insert(c, a, keys, &added) == -1)
+		return -1;
+	if (added && db_account_touch(c->ad->db, a->id) != 0)
+		return api_db_fail(c);
+	return 0;
+}
+
 int
 api_account_add(struct call *c)
 {
@@ -80,7 +114,8 @@ api_account_add(struct call *c)
 	const char *name, *display, *email, *expires;
 	char err[256];
 	json_t *keys;
-	int r, rc = -1;
+	bool created = false;
+	int r, added, rc = -1;
 
 	memset(&a, 0, sizeof(a));
 	if (api_get_string(c, "name", true, NAME_MAX_LEN * 2, &name) == -1)
@@ -102,37 +137,45 @@ api_account_add(struct call *c)
 		    "key (\"keys\": [\"ssh-ed25519 AAAA...\"])");
 		goto out;
 	}
-	snprintf(a.name, sizeof(a.name), "%s", name);
-	a.display_name = (char *)(display ? display : "");
-	a.email = (char *)(email ? email : "");
-	snprintf(a.expires, sizeof(a.expires), "%s", expires ? expires : "");
-	a.quota = c->ad->cfg->default_quota;
-	if (api_quota_parse(c, json_object_get(c->params, "quota"), &a.quota) == -1)
-		goto out;
-	r = db_account_insert(c->ad->db, &a);
-	if (r == DB_EXISTS) {
-		api_fail(c, API_ERR_EXISTS, "account %s already exists (see "
-		    "accountctl show %s; to add a key use accountctl key add)",
-		    name, name);
-		goto out;
-	}
-	if (r != 0 || db_workspace_add(c->ad->db, a.id,
-	    c->ad->cfg->coder.default_workspace, true) != 0) {
+	r = db_account_get(c->ad->db, name, &a);
+	if (r == 0) {
+		if (api_account_converge(c, &a, display, email, expires, keys) == -1)
+			goto out;
+	} else if (r == DB_NOTFOUND) {
+		snprintf(a.name, sizeof(a.name), "%s", name);
+		snprintf(a.expires, sizeof(a.expires), "%s", expires ? expires : "");
+		a.quota = c->ad->cfg->default_quota;
+		if (api_quota_parse(c, json_object_get(c->params, "quota"),
+		    &a.quota) == -1)
+			goto out;
+		/* display_name and email are borrowed from params until cleared. */
+		a.display_name = (char *)(display ? display : "");
+		a.email = (char *)(email ? email : "");
+		r = db_account_insert(c->ad->db, &a);
+		a.display_name = a.email = NULL;
+		if (r != 0 || db_workspace_add(c->ad->db, a.id,
+		    c->ad->cfg->coder.default_workspace, true) != 0) {
+			api_db_fail(c);
+			goto out;
+		}
+		if (api_keys_insert(c, &a, keys, &added) == -1)
+			goto out;
+		created = true;
+	} else {
 		api_db_fail(c);
 		goto out;
 	}
-	if (api_keys_insert(c, a.id, keys) == -1)
-		goto out;
-	a.display_name = a.email = NULL;	/* borrowed from params */
+	account_clear(&a);
 	if (db_account_get(c->ad->db, name, &a) != 0) {
 		api_db_fail(c);
 		goto out;
 	}
+	if (!created && c->detail[0] == '\0')
+		snprintf(c->detail, sizeof(c->detail), "exists, converged");
 	c->result = api_account_json(c->ad, &a, true);
+	json_object_set_new(c->result, "created", json_boolean(created));
 	rc = 0;
 out:
-	if (rc == -1)
-		a.display_name = a.email = NULL;
 	account_clear(&a);
 	return rc;
 }

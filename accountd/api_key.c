@@ -8,16 +8,21 @@
 
 #include "accountd.h"
 
-/* Parses and stores every key line of the JSON array keys for an account. */
+/*
+ * Parses and stores every key line of the JSON array keys for account a.  A
+ * key the account already has is left as it is, so a repeated command
+ * converges; a key of another account is refused.  *added counts new keys.
+ */
 int
-api_keys_insert(struct call *c, int64_t account_id, json_t *keys)
+api_keys_insert(struct call *c, const struct account *a, json_t *keys, int *added)
 {
 	struct pubkey k;
 	char err[256], owner[NAME_MAX_LEN + 1];
-	size_t i, j, used = 0;
+	size_t i, used = 0;
 	json_t *v;
 	int r;
 
+	*added = 0;
 	if (!json_is_array(keys) || json_array_size(keys) == 0)
 		return api_fail(c, API_ERR_INVALID, "no public key given");
 	if (json_array_size(keys) > 1000)
@@ -30,15 +35,8 @@ api_keys_insert(struct call *c, int64_t account_id, json_t *keys)
 		if (keys_parse_line(json_string_value(v), json_string_length(v), &k,
 		    err, sizeof(err)) == -1)
 			return api_fail(c, API_ERR_INVALID, "key %zu: %s", i + 1, err);
-		for (j = 0; j < i; j++) {
-			/* The same key twice in one request: say so, store once. */
-			json_t *prev = json_array_get(keys, j);
-
-			if (strcmp(json_string_value(prev), json_string_value(v)) == 0)
-				break;
-		}
 		r = db_key_owner(c->ad->db, k.fingerprint, owner, sizeof(owner));
-		if (r == 0 && j == i) {
+		if (r == 0 && strcmp(owner, a->name) != 0) {
 			api_fail(c, API_ERR_EXISTS, "key %zu (%s) is already "
 			    "registered to account %s: a key belongs to one "
 			    "account; remove it there first (accountctl key rm "
@@ -48,7 +46,7 @@ api_keys_insert(struct call *c, int64_t account_id, json_t *keys)
 			return -1;
 		}
 		if (r == DB_NOTFOUND) {
-			if (db_key_insert(c->ad->db, account_id, &k) != 0) {
+			if (db_key_insert(c->ad->db, a->id, &k) != 0) {
 				keys_free(&k);
 				return api_db_fail(c);
 			}
@@ -56,6 +54,7 @@ api_keys_insert(struct call *c, int64_t account_id, json_t *keys)
 				used += (size_t)snprintf(c->detail + used,
 				    sizeof(c->detail) - used, "%s%s",
 				    used ? " " : "", k.fingerprint);
+			(*added)++;
 		} else if (r != 0) {
 			keys_free(&k);
 			return api_db_fail(c);
@@ -69,7 +68,7 @@ int
 api_key_add(struct call *c)
 {
 	struct account a;
-	int rc = -1;
+	int added, rc = -1;
 
 	if (api_get_account(c, &a) == -1)
 		goto out;
@@ -79,10 +78,15 @@ api_key_add(struct call *c)
 		    a.name);
 		goto out;
 	}
-	if (api_keys_insert(c, a.id, json_object_get(c->params, "keys")) == -1)
+	if (api_keys_insert(c, &a, json_object_get(c->params, "keys"),
+	    &added) == -1)
 		goto out;
-	c->result = json_pack("{s:s, s:o}", "name", a.name, "keys",
-	    db_key_list(c->ad->db, a.id));
+	if (added && db_account_touch(c->ad->db, a.id) != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	c->result = json_pack("{s:s, s:i, s:o}", "name", a.name, "added", added,
+	    "keys", db_key_list(c->ad->db, a.id));
 	rc = 0;
 out:
 	account_clear(&a);
@@ -119,7 +123,8 @@ api_key_rm(struct call *c)
 		    "accountctl key list %s)", a.name, fp, a.name);
 		goto out;
 	}
-	if (r != 0 || db_key_count(c->ad->db, a.id, &left) != 0) {
+	if (r != 0 || db_key_count(c->ad->db, a.id, &left) != 0 ||
+	    db_account_touch(c->ad->db, a.id) != 0) {
 		api_db_fail(c);
 		goto out;
 	}
@@ -155,9 +160,12 @@ api_auth_lookup(struct call *c)
 		api_db_fail(c);
 		goto out;
 	}
-	if (json_is_true(touch) && db_key_touch(c->ad->db, fp) != 0) {
-		api_db_fail(c);
-		goto out;
+	if (json_is_true(touch)) {
+		if (db_key_touch(c->ad->db, fp) != 0) {
+			api_db_fail(c);
+			goto out;
+		}
+		json_object_set_new(key, "last_used", dates_json(db_now()));
 	}
 	c->result = json_pack("{s:s, s:s, s:O}", "account", a.name, "state",
 	    account_state_name(account_state(&a)), "key", key);

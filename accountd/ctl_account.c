@@ -17,8 +17,7 @@ struct ctl_add_opts {
 	json_t		*params;
 	json_t		*keys;
 	json_t		*quota;
-	const char	*first_key_path;	/* for the ssh config snippet */
-	const char	*first_key_type;
+	char		 first_key_type[64];	/* for the ssh config snippet */
 	int		 failed;		/* a key file was refused */
 };
 
@@ -36,10 +35,9 @@ ctl_add_opt(struct ctl *ctl, int ch, const char *val, void *arg)
 	case A_KEY:
 		if (ctl_read_keys(val, o->keys, &type) == -1)
 			o->failed = 1;
-		else if (o->first_key_path == NULL) {
-			o->first_key_path = val;
-			o->first_key_type = type;
-		}
+		else if (o->first_key_type[0] == '\0')
+			snprintf(o->first_key_type, sizeof(o->first_key_type),
+			    "%s", type);
 		return 0;
 	case A_NAME:
 		json_object_set_new(o->params, "display_name", json_string(val));
@@ -55,39 +53,36 @@ ctl_add_opt(struct ctl *ctl, int ch, const char *val, void *arg)
 	return -1;
 }
 
-/* The private key's path to put in IdentityFile: FILE.pub -> FILE. */
-static void
-ctl_identity_file(const char *pub_path, const char *type, char *buf, size_t len)
+/*
+ * The private key to name in IdentityFile.  The admin's copy of the public
+ * key is often renamed (alice.pub), so the user's own default file for the
+ * key's type is the better guess.
+ */
+static const char *
+ctl_identity_file(const char *type)
 {
-	const char *base;
-	size_t n;
-
-	if (pub_path && strcmp(pub_path, "-") != 0) {
-		base = strrchr(pub_path, '/');
-		base = base ? base + 1 : pub_path;
-		n = strlen(base);
-		if (n > 4 && strcmp(base + n - 4, ".pub") == 0)
-			n -= 4;
-		snprintf(buf, len, "~/.ssh/%.*s", (int)n, base);
-		return;
-	}
 	if (type && strncmp(type, "ssh-rsa", 7) == 0)
-		snprintf(buf, len, "~/.ssh/id_rsa");
-	else if (type && strncmp(type, "ecdsa", 5) == 0)
-		snprintf(buf, len, "~/.ssh/id_ecdsa");
-	else
-		snprintf(buf, len, "~/.ssh/id_ed25519");
+		return "~/.ssh/id_rsa";
+	if (type && strncmp(type, "ecdsa-", 6) == 0)
+		return "~/.ssh/id_ecdsa";
+	if (type && strncmp(type, "sk-ssh-ed25519", 14) == 0)
+		return "~/.ssh/id_ed25519_sk";
+	if (type && strncmp(type, "sk-ecdsa", 8) == 0)
+		return "~/.ssh/id_ecdsa_sk";
+	return "~/.ssh/id_ed25519";
 }
 
 /* The ~/.ssh/config block an admin sends to the new user. */
 static char *
 ctl_ssh_config(struct ctl *ctl, const char *name, const struct ctl_add_opts *o)
 {
-	char host[256], ident[512], port[16] = "22", *s = NULL;
+	char host[256], port[16] = "22", *s = NULL;
 	const char *listen, *colon;
 	struct config *cfg = ctl_config(ctl);
 
-	if (gethostname(host, sizeof(host)) == -1)
+	if (cfg && cfg->gateway.public_host && *cfg->gateway.public_host)
+		snprintf(host, sizeof(host), "%s", cfg->gateway.public_host);
+	else if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "meduse");
 	host[sizeof(host) - 1] = '\0';
 	if (cfg && cfg->gateway.listen.n > 0) {
@@ -95,7 +90,6 @@ ctl_ssh_config(struct ctl *ctl, const char *name, const struct ctl_add_opts *o)
 		if ((colon = strrchr(listen, ':')) != NULL)
 			snprintf(port, sizeof(port), "%s", colon + 1);
 	}
-	ctl_identity_file(o->first_key_path, o->first_key_type, ident, sizeof(ident));
 	if (asprintf(&s, "Host meduse\n"
 	    "    HostName %s\n"
 	    "%s%s%s"
@@ -103,7 +97,8 @@ ctl_ssh_config(struct ctl *ctl, const char *name, const struct ctl_add_opts *o)
 	    "    IdentityFile %s\n"
 	    "    IdentitiesOnly yes\n", host,
 	    strcmp(port, "22") ? "    Port " : "", strcmp(port, "22") ? port : "",
-	    strcmp(port, "22") ? "\n" : "", name, ident) == -1)
+	    strcmp(port, "22") ? "\n" : "", name,
+	    ctl_identity_file(o->first_key_type)) == -1)
 		return NULL;
 	return s;
 }
@@ -119,7 +114,7 @@ ctl_add(struct ctl *ctl, int argc, char **argv)
 		{ "expires", required_argument, NULL, A_EXPIRES },
 	};
 	struct ctl_add_opts o = { json_object(), json_array(), json_object(),
-	    NULL, NULL, 0 };
+	    "", 0 };
 	json_t *res = NULL;
 	char err[256], *snippet = NULL;
 	int i, rc = CTL_FAIL;
@@ -161,7 +156,10 @@ ctl_add(struct ctl *ctl, int argc, char **argv)
 		json_object_set_new(res, "ssh_config", json_string(snippet));
 		ctl_print_json(res);
 	} else {
-		printf("Created account %s (%zu key%s, workspace %s, state %s).\n",
+		printf("%s %s (%zu key%s, workspace %s, state %s).\n",
+		    json_is_true(json_object_get(res, "created")) ?
+		    "Created account" : "Account exists, now in line with this "
+		    "command:",
 		    argv[i], json_array_size(json_object_get(res, "keys")),
 		    json_array_size(json_object_get(res, "keys")) == 1 ? "" : "s",
 		    ctl_str(json_array_get(json_object_get(res, "workspaces"), 0),

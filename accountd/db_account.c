@@ -199,6 +199,36 @@ db_account_set_expires(sqlite3 *db, int64_t id, const char *date)
 }
 
 int
+db_account_set_info(sqlite3 *db, int64_t id, const char *display, const char *email)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	/* NULL keeps the current value. */
+	if (db_prepare(db, "UPDATE accounts SET display_name = coalesce(?2, "
+	    "display_name), email = coalesce(?3, email), updated_at = ?4 "
+	    "WHERE id = ?1", &st) == -1)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (display)
+		sqlite3_bind_text(st, 2, display, -1, SQLITE_STATIC);
+	if (email)
+		sqlite3_bind_text(st, 3, email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, db_now());
+	rc = db_step_done(db, st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_account_touch(sqlite3 *db, int64_t id)
+{
+	return db_account_exec(db, "UPDATE accounts SET updated_at = ?2 "
+	    "WHERE id = ?1", id, NULL);
+}
+
+int
 db_account_purge(sqlite3 *db, int64_t id)
 {
 	/* keys, quotas and workspaces go with it: ON DELETE CASCADE. */
@@ -227,8 +257,7 @@ db_quota_set(sqlite3 *db, int64_t id, const struct quota *q)
 	if (rc == 0) {
 		sqlite3_finalize(st);
 		st = NULL;
-		rc = db_account_exec(db, "UPDATE accounts SET updated_at = ?2 "
-		    "WHERE id = ?1", id, NULL);
+		rc = db_account_touch(db, id);
 	}
 out:
 	sqlite3_finalize(st);

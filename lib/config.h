@@ -41,6 +41,7 @@ struct config {
 		int		max_startups_full;
 		int		max_sessions;		/* channels per connection */
 		char		*pam_service;		/* "" disables the PAM stage */
+		char		*public_host;		/* name users connect to; "": hostname */
 	} gateway;
 
 	struct {

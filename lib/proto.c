@@ -190,15 +190,16 @@ proto_frame(json_t *j)
 char *
 proto_encode_request(const char *method, json_t *params)
 {
-	return proto_frame(json_pack("{s:i, s:s, s:O}", "v", PROTO_VERSION,
-	    "method", method, "params", params ? params : json_object()));
+	return proto_frame(json_pack("{s:i, s:s, s:o}", "v", PROTO_VERSION,
+	    "method", method, "params", params ? json_incref(params) :
+	    json_object()));
 }
 
 char *
 proto_encode_result(json_t *result)
 {
-	return proto_frame(json_pack("{s:i, s:b, s:O}", "v", PROTO_VERSION,
-	    "ok", 1, "result", result ? result : json_object()));
+	return proto_frame(json_pack("{s:i, s:b, s:o}", "v", PROTO_VERSION,
+	    "ok", 1, "result", result ? json_incref(result) : json_object()));
 }
 
 char *
@@ -318,7 +319,11 @@ proto_write_frame(int fd, const char *frame)
 	ssize_t w;
 
 	while (off < len) {
-		w = write(fd, frame + off, len - off);
+		/* MSG_NOSIGNAL: a peer that hung up must not kill the host
+		 * program with SIGPIPE (the PAM module lives in su, login...). */
+		w = send(fd, frame + off, len - off, MSG_NOSIGNAL);
+		if (w == -1 && errno == ENOTSOCK)
+			w = write(fd, frame + off, len - off);
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;

@@ -17,11 +17,16 @@ conf=$demo/meduse.yaml
 
 [ -x "$bin/accountd" ] || { echo "demo: $bin/accountd is missing: run make first" >&2; exit 1; }
 mkdir -p "$demo/keys" "$demo/run"
+# Run by someone other than root, the demo makes that user's own group the
+# admin group, so that accountctl works without sudo.
+admin_group=meduse-admin
+[ "$(id -u)" = 0 ] || admin_group=$(id -gn)
 cat >"$conf" <<YAML
 # Written by scripts/demo.sh: the built-in defaults, with state kept here.
 state_dir: $demo/state
 accountd:
   socket: $demo/run/accountd.sock
+  admin_group: $admin_group
 YAML
 [ -f "$demo/keys/demo" ] || ssh-keygen -q -t ed25519 -N '' -C demo@meduse-demo -f "$demo/keys/demo"
 

@@ -53,7 +53,9 @@ _cleanup() {
 			rc=1
 		fi
 	done
-	if [ "$rc" -ne 0 ] || [ "$_failed" -ne 0 ]; then
+	if [ "$rc" -eq 77 ] && [ "$_failed" -eq 0 ]; then
+		rm -rf "$T"
+	elif [ "$rc" -ne 0 ] || [ "$_failed" -ne 0 ]; then
 		echo "(test files kept in $T)" >&2
 		[ "$rc" -eq 0 ] && rc=1
 	else
@@ -135,11 +137,13 @@ expect_not_in() {
 }
 
 # db_dump: a stable text dump of the account database, to prove that a refused
-# command changed nothing.
+# command changed nothing.  A failing query prints a unique line, so that two
+# failed dumps never compare equal.
 db_dump() {
-	sqlite3 "$T/state/meduse.db" \
-	  "SELECT 'a',name,display_name,email,state,expires_at,updated_at,deleted_at FROM accounts ORDER BY name;
+	sqlite3 -bail "$T/state/meduse.db" \
+	  "SELECT 'a',name,display_name,email,state,expires,updated_at,deleted_at FROM accounts ORDER BY name;
 	   SELECT 'k',fingerprint,account_id,comment,last_used_at FROM keys ORDER BY fingerprint;
 	   SELECT 'q',* FROM quotas ORDER BY account_id;
-	   SELECT 'w',account_id,name,is_default FROM workspaces ORDER BY account_id,name;"
+	   SELECT 'w',account_id,name,is_default FROM workspaces ORDER BY account_id,name;" ||
+		echo "db_dump failed $RANDOM$RANDOM"
 }

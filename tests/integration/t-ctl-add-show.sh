@@ -12,7 +12,8 @@ expect_in "$T/out" '^Created account alice \(2 keys, workspace dev, state active
 # The ~/.ssh/config block to send to the user, naming her key file.
 expect_in "$T/out" '^Host meduse$'
 expect_in "$T/out" '^    User alice$'
-expect_in "$T/out" "^    IdentityFile ~/.ssh/both$"
+expect_in "$T/out" "^    IdentityFile ~/.ssh/id_ed25519$"
+expect_in "$T/out" "^    HostName $(hostname)$"
 
 fp1=$(ssh-keygen -lf "$T/keys/alice1.pub" | awk '{print $2}')
 fp2=$(ssh-keygen -lf "$T/keys/alice2.pub" | awk '{print $2}')
@@ -42,10 +43,19 @@ expect_rc 0 ctl list --json
 /usr/bin/python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert [a["name"] for a in l]==["alice"] and l[0]["keys"]==2' "$T/out" ||
 	fail "list --json"
 
-# Keys from stdin, and the add's JSON output carries the ssh config too.
-mkkey bob
+# Keys from stdin; the JSON output carries the ssh config too, with the
+# public host name and port from the configuration.
+cat >>"$CONF" <<YAML
+gateway: {public_host: meduse.lab.example, listen: ["0.0.0.0:2222"]}
+YAML
+mkkey bob -t rsa -b 2048
 expect_rc 0 ctl add bob --key - --json <"$T/keys/bob.pub"
-/usr/bin/python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert "User bob" in a["ssh_config"] and len(a["keys"])==1' "$T/out" ||
-	fail "add --json"
+/usr/bin/python3 - "$T/out" <<'PY' || fail "add --json"
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert a["created"] is True and len(a["keys"]) == 1
+assert a["ssh_config"] == ("Host meduse\n    HostName meduse.lab.example\n    Port 2222\n"
+    "    User bob\n    IdentityFile ~/.ssh/id_rsa\n    IdentitiesOnly yes\n"), a["ssh_config"]
+PY
 expect_rc 0 ctl key list bob
 expect_has "$T/out" "$(ssh-keygen -lf "$T/keys/bob.pub" | awk '{print $2}')"

@@ -6,8 +6,10 @@ start_accountd
 mkkey alice
 mkkey bob
 mkkey carol
+mkkey dave
 expect_rc 0 ctl add alice --key "$T/keys/alice.pub"
 before=$(db_dump)
+case "$before" in *"a|alice|"*"k|SHA256:"*"q|"*"w|"*) ;; *) fail "unexpected dump: $before" ;; esac
 
 refused() {	# refused RC REGEX CMD...: refused with that exit code and message, nothing changed
 	local rc=$1 re=$2
@@ -44,8 +46,8 @@ refused 2 'needs a public key' ctl add bob
 # the whole add is refused, not half done.
 refused 1 'already registered to account alice' ctl add bob --key "$T/keys/alice.pub"
 refused 1 'already registered to account alice' ctl add bob --key "$T/keys/bob.pub" --key "$T/keys/alice.pub"
-refused 1 'already registered to account alice' ctl key add alice --key "$T/keys/alice.pub"
-refused 1 'already exists' ctl add alice --key "$T/keys/bob.pub"
+expect_rc 0 ctl add carol --key "$T/keys/carol.pub"; before=$(db_dump)
+refused 1 'already registered to account alice' ctl key add carol --key "$T/keys/alice.pub"
 
 # Bad values.
 refused 1 'quota memory' ctl add bob --key "$T/keys/bob.pub" --memory 32GB
@@ -56,8 +58,8 @@ refused 1 'not a date' ctl add bob --key "$T/keys/bob.pub" --expires tomorrow
 refused 1 'not an email' ctl add bob --key "$T/keys/bob.pub" --email 'bob at lab'
 
 # Unknown accounts and keys.
-refused 1 'no account named carol' ctl show carol
-refused 1 'no account named carol' ctl lock carol
-refused 1 'no account named carol' ctl key add carol --key "$T/keys/carol.pub"
+refused 1 'no account named dave' ctl show dave
+refused 1 'no account named dave' ctl lock dave
+refused 1 'no account named dave' ctl key add dave --key "$T/keys/dave.pub"
 refused 1 'has no key SHA256:' ctl key rm alice "$(ssh-keygen -lf "$T/keys/bob.pub" | awk '{print $2}')"
 refused 1 'not a fingerprint' ctl key rm alice alice.pub
