@@ -98,13 +98,16 @@ main(int argc, char **argv)
 		config_free(ad.cfg);
 		return 0;
 	}
+	/* Socket before database: a start that cannot serve creates nothing. */
 	if ((lockfd = server_lock_state(ad.cfg->state_dir)) == -1)
 		goto out;
-	if (db_open(ad.cfg->state_dir, &ad.db) == -1)
-		goto out;
-	peer_resolve_groups(&ad);
 	if ((lfd = server_listen(ad.cfg->accountd.socket)) == -1)
 		goto out;
+	if (db_open(ad.cfg->state_dir, &ad.db) == -1) {
+		unlink(ad.cfg->accountd.socket);
+		goto out;
+	}
+	peer_resolve_groups(&ad);
 	log_info("accountd %s listening on %s (database %s/%s)", MEDUSE_VERSION,
 	    ad.cfg->accountd.socket, ad.cfg->state_dir, DB_FILE);
 	if (server_run(&ad, lfd) == 0)

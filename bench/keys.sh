@@ -124,47 +124,52 @@ fp=$(ssh-keygen -lf "$T/keys/alice.pub" | awk '{print $2}')
 install -m 0755 -o root -g root "$build/bin/meduse-authorized-keys" "$T/meduse-authorized-keys"
 
 # --- (a) lookup latency -------------------------------------------------------
-# One process running as the gateway user spawns the helper LOOKUPS times,
-# reading its stdout through a pipe as sshd does, and times spawn-to-exit.
+# One process running as the gateway user spawns each command in turn,
+# LOOKUPS times, reading its stdout through a pipe as sshd does, and times
+# spawn-to-exit.  Taking turns spreads the machine's noise evenly.
 read -r ktype kblob _ <"$T/keys/alice.pub"
-time_lookups() {	# time_lookups OUTFILE WANT-PREFIX COMMAND...
-	local out=$1 want=$2
-	shift 2
-	setpriv --reuid=mdgw --regid=mdgw --init-groups -- /usr/bin/python3 - \
-	    "$lookups" "$want" "$@" >"$out" <<'PY'
-import os, sys, time
-n, want, argv = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3:]
-for i in range(n):
-    r, w = os.pipe()
-    fa = [(os.POSIX_SPAWN_DUP2, w, 1), (os.POSIX_SPAWN_CLOSE, r),
-          (os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0)]
-    t0 = time.perf_counter_ns()
-    pid = os.posix_spawn(argv[0], argv, {}, file_actions=fa)
-    os.close(w)
-    out = b""
-    while True:
-        b = os.read(r, 65536)
-        if not b:
-            break
-        out += b
-    _, st = os.waitpid(pid, 0)
-    t1 = time.perf_counter_ns()
-    os.close(r)
-    if st != 0 or not out.startswith(want):
-        sys.exit("run %d of %s failed: status %d, output %r" % (i, argv[0], st, out))
-    print(t1 - t0)
-PY
-}
 H=$T/meduse-authorized-keys
-echo "timing $lookups runs of each: /bin/true, helper --help, both lookup forms..." >&2
-# Baselines: the cost of any process here, and of loading the helper's
-# libraries (libssh, OpenSSL, jansson, libyaml) without doing anything.
-time_lookups "$T/spawn-true.ns" "" /bin/true || die "timing /bin/true failed"
-time_lookups "$T/spawn-help.ns" "usage:" "$H" --help || die "timing --help failed"
-time_lookups "$T/lookup-key.ns" "restrict " "$H" -c "$CONF" alice "$ktype" "$kblob" ||
-	die "lookup timing failed"
-time_lookups "$T/lookup-fp.ns" "restrict " "$H" -c "$CONF" alice "$fp" ||
-	die "lookup timing failed"
+# name, expected output prefix, command.  The baselines: the cost of any
+# process here, and of loading the helper's libraries (libssh, OpenSSL,
+# jansson, libyaml) without doing anything.
+cat >"$T/lookups.json" <<JSON
+[["spawn-true", "", ["/bin/true"]],
+ ["spawn-help", "usage:", ["$H", "--help"]],
+ ["lookup-key", "restrict ", ["$H", "-c", "$CONF", "alice", "$ktype", "$kblob"]],
+ ["lookup-fp", "restrict ", ["$H", "-c", "$CONF", "alice", "$fp"]]]
+JSON
+echo "timing $lookups runs each of /bin/true, helper --help and both lookup forms..." >&2
+setpriv --reuid=mdgw --regid=mdgw --init-groups -- /usr/bin/python3 - \
+    "$lookups" "$T/lookups.json" >"$T/lookups.out" <<'PY' || die "lookup timing failed"
+import json, os, sys, time
+n, spec = int(sys.argv[1]), json.load(open(sys.argv[2]))
+times = {name: [] for name, _, _ in spec}
+for i in range(n):
+    for name, want, argv in spec:
+        r, w = os.pipe()
+        fa = [(os.POSIX_SPAWN_DUP2, w, 1), (os.POSIX_SPAWN_CLOSE, r),
+              (os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0)]
+        t0 = time.perf_counter_ns()
+        pid = os.posix_spawn(argv[0], argv, {}, file_actions=fa)
+        os.close(w)
+        out = b""
+        while True:
+            b = os.read(r, 65536)
+            if not b:
+                break
+            out += b
+        _, st = os.waitpid(pid, 0)
+        t1 = time.perf_counter_ns()
+        os.close(r)
+        if st != 0 or not out.startswith(want.encode()):
+            sys.exit("%s, run %d: status %d, output %r" % (name, i, st, out))
+        times[name].append(t1 - t0)
+for name, v in times.items():
+    for t in v:
+        print(name, t)
+PY
+# The gateway user cannot write to $T: split its output here.
+awk -v d="$T" '{ print $2 > (d "/" $1 ".ns") }' "$T/lookups.out"
 
 # --- (b) logins through sshd ------------------------------------------------
 free_port() {

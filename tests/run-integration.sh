@@ -46,5 +46,5 @@ for t in "$top"/tests/integration/t-*.sh; do
 	esac
 done
 rm -rf "$ns_etc"
-echo "integration ($(basename "$build")): $pass passed, $fail failed, $skip skipped"
+echo "($(basename "$build"))"; echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

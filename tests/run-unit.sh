@@ -14,5 +14,5 @@ for t in "$build"/tests/test_*; do
 		fail=$((fail + 1))
 	fi
 done
-echo "unit ($build): $pass passed, $fail failed"
+echo "($build)"; echo "unit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

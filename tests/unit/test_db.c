@@ -187,15 +187,24 @@ test_add_is_atomic(void **state)
 	/* The refusal itself is audited, after the rollback. */
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE target = 'bob' "
 	    "AND outcome = 'exists'"), 1);
+	/* Re-adding alice converges, atomically too: a bad second key undoes
+	 * the first key and the quota change. */
+	assert_int_equal(call(f, &f->root, "{\"v\":1,\"method\":\"account.add\","
+	    "\"params\":{\"name\":\"alice\",\"quota\":{\"gpu\":7},\"keys\":"
+	    "[\"" KEY_B "\",\"ssh-ed25519 AAAA\"]}}", NULL), API_ERR_INVALID);
+	assert_int_equal(count(f, "SELECT count(*) FROM keys"), 1);
+	assert_int_equal(count(f, "SELECT gpu FROM quotas"), 1);
 	assert_int_equal(call(f, &f->root, "{\"v\":1,\"method\":\"account.add\","
 	    "\"params\":{\"name\":\"alice\",\"keys\":[\"" KEY_B "\"]}}", NULL),
-	    API_ERR_EXISTS);
+	    API_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM keys"), 2);
 	assert_int_equal(call(f, &f->root, "{\"v\":1,\"method\":\"account.add\","
 	    "\"params\":{\"name\":\"bob\",\"keys\":[]}}", NULL), API_ERR_INVALID);
 	assert_int_equal(call(f, &f->root, "{\"v\":1,\"method\":\"account.add\","
 	    "\"params\":{\"name\":\"bob\",\"keys\":[\"ssh-ed25519 AAAA\"]}}", NULL),
 	    API_ERR_INVALID);
 	assert_int_equal(count(f, "SELECT count(*) FROM accounts"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM keys"), 2);
 }
 
 static void
