@@ -28,6 +28,7 @@ ACCOUNTCTL_SRC := accountd/accountctl.c $(wildcard accountd/ctl_*.c)
 ACCOUNTD_MAIN  := accountd/accountd.c
 ACCOUNTD_CORE  := $(filter-out $(ACCOUNTD_MAIN) $(ACCOUNTCTL_SRC),$(wildcard accountd/*.c))
 AKEYS_SRC      := $(wildcard sshd-plugin/authorized_keys*.c)
+SSHD_SRC       := $(filter-out $(AKEYS_SRC),$(wildcard sshd-plugin/*.c))
 PAM_SRC        := $(wildcard pam/*.c)
 UNIT_SRC       := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC       := $(wildcard tests/fuzz/fuzz_*.c)
@@ -37,6 +38,9 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBMEDUSE  := $(BUILD)/lib/libmeduse.a
 LIBACCTD   := $(BUILD)/lib/libaccountd.a
 BINS       := $(BUILD)/bin/accountd $(BUILD)/bin/accountctl $(BUILD)/bin/meduse-authorized-keys
+ifneq ($(SSHD_SRC),)
+BINS       += $(BUILD)/bin/meduse-sshd
+endif
 PAMMOD     := $(BUILD)/lib/pam_meduse.so
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
@@ -71,6 +75,10 @@ $(BUILD)/bin/accountctl: $(call obj,$(ACCOUNTCTL_SRC)) $(LIBMEDUSE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/meduse-authorized-keys: $(call obj,$(AKEYS_SRC)) $(LIBMEDUSE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/meduse-sshd: $(call obj,$(SSHD_SRC)) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

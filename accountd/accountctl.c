@@ -85,21 +85,10 @@ ctl_usage_error(struct ctl *ctl, const char *fmt, ...)
 struct config *
 ctl_config(struct ctl *ctl)
 {
-	struct config_errors errs = { NULL, 0 };
-	const char *path;
-	bool explicit_path;
-	size_t i;
-
-	if (ctl->cfg != NULL)
-		return ctl->cfg;
-	path = config_path(ctl->cli_path, &explicit_path);
-	if (config_load(path, explicit_path, &ctl->cfg, &errs) == -1) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
-		fprintf(stderr, "accountctl: cannot use the configuration %s: fix "
-		    "it (accountd -t checks it) or pass another with -c\n", path);
-	}
-	config_errors_free(&errs);
+	if (ctl->cfg == NULL && (ctl->cfg = config_load_report(ctl->cli_path,
+	    stderr)) == NULL)
+		fprintf(stderr, "accountctl: cannot use the configuration: fix it "
+		    "(accountd -t checks it) or pass another with -c\n");
 	return ctl->cfg;
 }
 

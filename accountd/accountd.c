@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "accountd.h"
 #include "log.h"
@@ -31,27 +32,6 @@ usage(FILE *f)
 	    "  -h, --help         this help\n"
 	    "\n"
 	    "See accountd(8).\n");
-}
-
-/* Loads the config, printing every problem; returns NULL when invalid. */
-struct config *
-accountd_load_config(const char *cli_path)
-{
-	struct config_errors errs = { NULL, 0 };
-	struct config *cfg = NULL;
-	const char *path;
-	bool explicit_path;
-	size_t i;
-
-	path = config_path(cli_path, &explicit_path);
-	if (config_load(path, explicit_path, &cfg, &errs) == -1) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
-		if (errs.n == 0)
-			fprintf(stderr, "%s: cannot load the configuration\n", path);
-	}
-	config_errors_free(&errs);
-	return cfg;
 }
 
 int
@@ -90,7 +70,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("accountd", use_syslog, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if ((ad.cfg = accountd_load_config(cli_path)) == NULL)
+	/* Files accountd makes hold keys: private unless chmod'ed on purpose. */
+	umask(077);
+	if ((ad.cfg = config_load_report(cli_path, stderr)) == NULL)
 		return 1;
 	if (check) {
 		printf("%s: configuration OK\n", ad.cfg->path ? ad.cfg->path :
@@ -108,6 +90,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	peer_resolve_groups(&ad);
+	if (gwkey_reconcile(&ad) == -1) {
+		unlink(ad.cfg->accountd.socket);
+		goto out;
+	}
 	log_info("accountd %s listening on %s (database %s/%s)", MEDUSE_VERSION,
 	    ad.cfg->accountd.socket, ad.cfg->state_dir, DB_FILE);
 	if (server_run(&ad, lfd) == 0)

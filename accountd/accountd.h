@@ -18,7 +18,7 @@
 #include "quota.h"
 
 #define DB_FILE			"meduse.db"
-#define DB_SCHEMA_VERSION	1
+#define DB_SCHEMA_VERSION	2
 #define ACCOUNTD_MAX_CONN	64	/* open client connections */
 #define ACCOUNTD_IDLE_MS	30000	/* a silent client is dropped after this */
 #define DATE_LEN		11	/* "YYYY-MM-DD" + NUL */
@@ -58,6 +58,10 @@ struct call {
 	char		 detail[256];	/* extra audit text (fingerprints, quota) */
 	enum api_err	 code;		/* set with api_fail() */
 	char		 message[512];
+	/* Run by api.c once the transaction is settled: files that must
+	 * follow the database (gateway keys) are moved into place or dropped. */
+	void		(*on_commit)(struct call *);
+	void		(*on_rollback)(struct call *);
 };
 
 enum account_state {
@@ -75,10 +79,8 @@ struct account {
 	char		 expires[DATE_LEN];	/* "" when it never expires */
 	int64_t		 created, updated, deleted;	/* unix seconds; deleted 0: not deleted */
 	struct quota	 quota;
+	char		*gateway_pubkey;	/* "ssh-ed25519 AAAA... comment", "" if none (owned) */
 };
-
-/* accountd.c */
-struct config	*accountd_load_config(const char *cli_path);
 
 /* db.c */
 int		 db_open(const char *state_dir, sqlite3 **out);
@@ -126,6 +128,21 @@ int	db_key_touch(sqlite3 *db, const char *fingerprint);
 int	db_audit_add(sqlite3 *db, const struct peer *p, const char *action,
 	    const char *target, const char *outcome, const char *detail);
 json_t	*db_audit_list(sqlite3 *db, int64_t since, const char *target, int64_t limit);
+
+/* gwkey.c */
+int	 gwkey_dir_init(struct accountd *ad);
+int	 gwkey_path(struct accountd *ad, const char *name, char *buf, size_t len);
+int	 gwkey_prepare(struct call *c, const char *name, char **pubkey);
+void	 gwkey_commit(struct call *c);
+void	 gwkey_discard(struct call *c);
+void	 gwkey_remove(struct call *c);
+int	 gwkey_reconcile(struct accountd *ad);
+int	db_account_set_gateway_key(sqlite3 *db, int64_t id, const char *pubkey);
+
+/* api_route.c */
+int	 api_route_resolve(struct call *c);
+int	db_workspace_find(sqlite3 *db, int64_t account_id, const char *name,
+	    char *out, size_t len);
 
 /* dates.c */
 char	*dates_iso8601(int64_t t, char *buf, size_t len);

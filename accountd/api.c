@@ -40,6 +40,7 @@ static const struct api_method api_methods[] = {
 	{ "audit.list", PRIV_ADMIN, 0, "since name limit", api_audit_list },
 	{ "account.state", PRIV_GATEWAY, 0, "name", api_account_state },
 	{ "auth.lookup", PRIV_GATEWAY, 0, "fingerprint user touch", api_auth_lookup },
+	{ "route.resolve", PRIV_GATEWAY, 0, "name workspace", api_route_resolve },
 	{ "server.info", PRIV_GATEWAY, 0, "", api_server_info },
 };
 
@@ -193,8 +194,12 @@ api_run(struct accountd *ad, const struct peer *p, struct proto_request *req)
 		if (r == 0 && db_audit_add(ad->db, p, m->name, c.target, "ok",
 		    c.detail) == 0 && db_commit(ad->db) == 0) {
 			api_log(p, m->name, c.target, "ok", "");
+			if (c.on_commit)
+				c.on_commit(&c);
 		} else {
 			db_rollback(ad->db);
+			if (c.on_rollback)
+				c.on_rollback(&c);
 			if (r == 0) {
 				r = -1;
 				api_fail(&c, API_ERR_INTERNAL, "could not commit the "

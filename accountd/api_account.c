@@ -27,6 +27,9 @@ api_account_json(struct accountd *ad, const struct account *a, bool full)
 	    "updated", dates_json(a->updated),
 	    "deleted", dates_json(a->deleted),
 	    "quota", api_quota_json(&a->quota));
+	if (j != NULL && a->gateway_pubkey && a->gateway_pubkey[0])
+		json_object_set_new(j, "gateway_public_key",
+		    json_string(a->gateway_pubkey));
 	if (j == NULL || !full)
 		return j;
 	json_object_set_new(j, "keys", db_key_list(ad->db, a->id));
@@ -158,6 +161,16 @@ api_account_add(struct call *c)
 			api_db_fail(c);
 			goto out;
 		}
+		if (gwkey_prepare(c, name, &a.gateway_pubkey) == -1) {
+			api_fail(c, API_ERR_INTERNAL, "cannot write the account's "
+			    "gateway key (see the accountd log)");
+			goto out;
+		}
+		if (db_account_set_gateway_key(c->ad->db, a.id,
+		    a.gateway_pubkey) != 0) {
+			api_db_fail(c);
+			goto out;
+		}
 		if (api_keys_insert(c, &a, keys, &added) == -1)
 			goto out;
 		created = true;
@@ -199,6 +212,7 @@ api_account_del(struct call *c)
 			goto out;
 		}
 		snprintf(c->detail, sizeof(c->detail), "purged");
+		c->on_commit = gwkey_remove;
 		c->result = json_pack("{s:s, s:b}", "name", a.name, "purged", 1);
 	} else {
 		if (db_key_delete_all(c->ad->db, a.id) != 0 ||

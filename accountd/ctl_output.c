@@ -60,6 +60,8 @@ ctl_print_account(json_t *a)
 	printf("Updated:      %s\n", ctl_str(a, "updated"));
 	if (json_is_string(json_object_get(a, "deleted")))
 		printf("Deleted:      %s\n", ctl_str(a, "deleted"));
+	if (json_is_string(json_object_get(a, "gateway_public_key")))
+		printf("Gateway key:  %s\n", ctl_str(a, "gateway_public_key"));
 	printf("Quota:        ");
 	ctl_quota_print(stdout, json_object_get(a, "quota"));
 	ws = json_object_get(a, "workspaces");

@@ -70,6 +70,8 @@ static const char *const db_migrations[] = {
 	"  detail TEXT NOT NULL DEFAULT ''"
 	");"
 	"CREATE INDEX audit_at ON audit(at);",
+	/* 1 -> 2: the public half of each account's gateway key (gwkey.c). */
+	"ALTER TABLE accounts ADD COLUMN gateway_pubkey TEXT NOT NULL DEFAULT '';",
 };
 
 #define DB_NMIGRATIONS	((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

@@ -12,7 +12,8 @@
 #define ACCOUNT_COLUMNS							\
 	"a.id, a.name, a.display_name, a.email, a.state, a.expires,"	\
 	" a.created_at, a.updated_at, a.deleted_at, q.cpu_milli,"	\
-	" q.memory_bytes, q.gpu, q.storage_bytes, q.home_bytes, q.pvcs"	\
+	" q.memory_bytes, q.gpu, q.storage_bytes, q.home_bytes, q.pvcs,"	\
+	" a.gateway_pubkey"						\
 	" FROM accounts a JOIN quotas q ON q.account_id = a.id"
 
 static int
@@ -50,6 +51,7 @@ db_account_from_row(sqlite3_stmt *st, struct account *a)
 	a->quota.storage_bytes = sqlite3_column_int64(st, 12);
 	a->quota.home_bytes = sqlite3_column_int64(st, 13);
 	a->quota.pvcs = sqlite3_column_int64(st, 14);
+	a->gateway_pubkey = xstrdup((const char *)sqlite3_column_text(st, 15));
 }
 
 int
@@ -222,6 +224,13 @@ out:
 }
 
 int
+db_account_set_gateway_key(sqlite3 *db, int64_t id, const char *pubkey)
+{
+	return db_account_exec(db, "UPDATE accounts SET gateway_pubkey = ?3, "
+	    "updated_at = ?2 WHERE id = ?1", id, pubkey);
+}
+
+int
 db_account_touch(sqlite3 *db, int64_t id)
 {
 	return db_account_exec(db, "UPDATE accounts SET updated_at = ?2 "
@@ -271,7 +280,8 @@ account_clear(struct account *a)
 		return;
 	free(a->display_name);
 	free(a->email);
-	a->display_name = a->email = NULL;
+	free(a->gateway_pubkey);
+	a->display_name = a->email = a->gateway_pubkey = NULL;
 }
 
 void
@@ -320,6 +330,34 @@ db_workspace_add(sqlite3 *db, int64_t account_id, const char *name, bool is_defa
 	sqlite3_bind_int(st, 3, is_default);
 	sqlite3_bind_int64(st, 4, db_now());
 	rc = db_step_done(db, st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Finds workspace name of an account ("" finds the default one) into out. */
+int
+db_workspace_find(sqlite3 *db, int64_t account_id, const char *name, char *out,
+    size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc = -1;
+
+	out[0] = '\0';
+	if (db_prepare(db, "SELECT name FROM workspaces WHERE account_id = ?1 AND "
+	    "(name = ?2 OR (?2 = '' AND is_default)) ORDER BY is_default DESC "
+	    "LIMIT 1", &st) == -1)
+		goto out;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
+		rc = 0;
+	} else if (r == SQLITE_DONE)
+		rc = DB_NOTFOUND;
+	else
+		log_error("database: %s", sqlite3_errmsg(db));
 out:
 	sqlite3_finalize(st);
 	return rc;

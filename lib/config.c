@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "config_keys.h"
+#include "text.h"
 
 #define CONFIG_MAX_SIZE		(1024 * 1024)	/* bytes of one file */
 #define CONFIG_MAX_ERRORS	50		/* then "too many errors" */
@@ -280,7 +281,6 @@ config_walk_pair(struct config_loader *ld, const char *prefix,
 	const char *s;
 	char name[CONFIG_MAX_KEY * 2], shown[CONFIG_MAX_KEY + 8];
 	int line = config_line(key), *first;
-	size_t i;
 
 	if (key->type != YAML_SCALAR_NODE) {
 		config_error(ld, line, "%s: a key must be a plain name, not %s",
@@ -298,10 +298,8 @@ config_walk_pair(struct config_loader *ld, const char *prefix,
 		k = config_keys_find(name);
 	}
 	if (k == NULL) {
-		s = (const char *)key->data.scalar.value;
-		for (i = 0; s[i] != '\0' && i < CONFIG_MAX_KEY; i++)
-			shown[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-		strcpy(shown + i, s[i] != '\0' ? "..." : "");
+		text_quote((const char *)key->data.scalar.value, CONFIG_MAX_KEY,
+		    shown, sizeof(shown));
 		config_error(ld, line, "%s%s%s: unknown key (meduse.yaml(5) "
 		    "lists the keys)", prefix, prefix[0] != '\0' ? "." : "",
 		    shown);
@@ -641,4 +639,24 @@ config_errors_free(struct config_errors *errs)
 	free(errs->msg);
 	errs->msg = NULL;
 	errs->n = 0;
+}
+
+struct config *
+config_load_report(const char *cli_path, FILE *f)
+{
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+	const char *path;
+	bool explicit_path;
+	size_t i;
+
+	path = config_path(cli_path, &explicit_path);
+	if (config_load(path, explicit_path, &cfg, &errs) == -1) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(f, "%s\n", errs.msg[i]);
+		if (errs.n == 0)
+			fprintf(f, "%s: cannot load the configuration\n", path);
+	}
+	config_errors_free(&errs);
+	return cfg;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "quota.h"
@@ -109,6 +110,13 @@ int	config_load(const char *path, bool explicit_path, struct config **out,
  */
 int	config_load_buffer(const char *name, const char *buf, size_t len,
 	    struct config **out, struct config_errors *errs);
+
+/*
+ * config_path() and config_load() together, for programs: every problem is
+ * printed to f, one "file:line: message" a line.  Returns the config, or NULL
+ * when it cannot be used.
+ */
+struct config	*config_load_report(const char *cli_path, FILE *f);
 
 /* Returns a config holding the built-in defaults of DESIGN.md, or NULL on OOM. */
 struct config	*config_defaults(void);

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "config_keys.h"
+#include "text.h"
 #include "units.h"
 
 #define OFF(f)		offsetof(struct config, f)
@@ -121,25 +122,11 @@ const struct config_key config_keys[] = {
 };
 const size_t config_keys_n = sizeof(config_keys) / sizeof(config_keys[0]);
 
-/*
- * Copies s into buf for a message: at most 40 characters, and anything not
- * printable ASCII shown as '?', so that a value cannot forge a log line.
- */
+/* Untrusted values quoted in messages: 40 characters at most. */
 const char *
 config_keys_quote(const char *s, char *buf, size_t len)
 {
-	size_t i, o = 0;
-
-	for (i = 0; s[i] != '\0' && o + 4 < len; i++) {
-		if (i == 40) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		buf[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	}
-	buf[o] = '\0';
-	return buf;
+	return text_quote(s, 40, buf, len);
 }
 
 #define QUOTE(s)	config_keys_quote((s), qbuf, sizeof(qbuf))

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
 #include "units.h"
 
 /* Longer strings are never a sensible duration or quantity. */
@@ -44,26 +45,11 @@ static const struct {
 	{ "d",  24 * 60 * 60 * 1000 },
 };
 
-/*
- * Copies s into buf for an error message: at most 32 characters, anything
- * that is not printable ASCII shown as '?', so that a hostile value cannot
- * forge a log line or a terminal escape.
- */
+/* Untrusted values quoted in messages: 32 characters at most. */
 static const char *
 units_quote(const char *s, char *buf, size_t len)
 {
-	size_t i, o = 0;
-
-	for (i = 0; s[i] != '\0' && o + 4 < len; i++) {
-		if (i == 32) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		buf[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	}
-	buf[o] = '\0';
-	return buf;
+	return text_quote(s, 32, buf, len);
 }
 
 static bool

@@ -35,8 +35,12 @@ setup(void **state)
 	f->ad.cfg = config_defaults();
 	if (f->ad.cfg == NULL || db_open(f->dir, &f->ad.db) == -1)
 		return -1;
+	free(f->ad.cfg->state_dir);
+	f->ad.cfg->state_dir = strdup(f->dir);
 	f->ad.admin_gid = 5000;
 	f->ad.gateway_gid = 5001;
+	if (gwkey_dir_init(&f->ad) == -1 || chdir(f->dir) == -1)
+		return -1;
 	f->root.uid = 0;
 	snprintf(f->root.name, sizeof(f->root.name), "root");
 	f->stranger.uid = f->stranger.gid = 1234;
@@ -57,6 +61,8 @@ teardown(void **state)
 
 	db_close(f->ad.db);
 	config_free(f->ad.cfg);
+	if (chdir("/") == -1)
+		return -1;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
 		return -1;
@@ -184,6 +190,8 @@ test_add_is_atomic(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM keys"), 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM quotas"), 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM workspaces"), 1);
+	/* ... nor a gateway key file, finished or not. */
+	assert_int_equal(system("cd gateway-keys && test \"$(ls)\" = alice"), 0);
 	/* The refusal itself is audited, after the rollback. */
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE target = 'bob' "
 	    "AND outcome = 'exists'"), 1);
@@ -225,6 +233,8 @@ test_purge_cascades(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM accounts"), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM quotas"), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM workspaces"), 0);
+	/* The gateway key file went with it. */
+	assert_int_equal(access("gateway-keys/alice", F_OK), -1);
 	/* History outlives the account. */
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE target = "
 	    "'alice'"), 3);

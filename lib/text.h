@@ -1,0 +1,18 @@
+/*
+ * text.h: untrusted text made safe to quote in a message.  Errors and log
+ * lines echo values that came from users and peers; a control character or
+ * an endless value there could forge a log line or a terminal escape.
+ */
+#ifndef MEDUSE_TEXT_H
+#define MEDUSE_TEXT_H
+
+#include <stddef.h>
+
+/*
+ * Copies s into buf (of len bytes, at least 4) for a message: at most max
+ * characters, every byte that is not printable ASCII shown as '?', and "..."
+ * where it was cut.  Returns buf.
+ */
+const char	*text_quote(const char *s, size_t max, char *buf, size_t len);
+
+#endif
