@@ -17,6 +17,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib $(PKG_CFLAGS) \
             -DMEDUSE_VERSION=\"$(VERSION)\"
 LDLIBS   += $(PKG_LIBS) -lpam
+# Each program loads only the libraries it uses: meduse-authorized-keys runs
+# on every login, and loading libssh/libcrypto would cost more than its work.
+LDFLAGS  += -Wl,--as-needed
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined

@@ -39,7 +39,8 @@ static const struct api_method api_methods[] = {
 	{ "key.rm", PRIV_ADMIN, 1, "name fingerprint", api_key_rm },
 	{ "audit.list", PRIV_ADMIN, 0, "since name limit", api_audit_list },
 	{ "account.state", PRIV_GATEWAY, 0, "name", api_account_state },
-	{ "auth.lookup", PRIV_GATEWAY, 0, "fingerprint user touch", api_auth_lookup },
+	{ "auth.lookup", PRIV_GATEWAY, 0, "fingerprint type blob user touch",
+	  api_auth_lookup },
 	{ "route.resolve", PRIV_GATEWAY, 0, "name workspace", api_route_resolve },
 	{ "server.info", PRIV_GATEWAY, 0, "", api_server_info },
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "accountd.h"
+#include "log.h"
 
 /*
  * Parses and stores every key line of the JSON array keys for account a.  A
@@ -141,19 +142,43 @@ int
 api_auth_lookup(struct call *c)
 {
 	struct account a;
-	const char *fp, *user;
+	struct pubkey k;
+	const char *fp, *user, *type, *blob;
+	char err[256];
 	json_t *key = NULL, *touch;
 	int r, rc = -1;
 
 	memset(&a, 0, sizeof(a));
-	if (api_get_string(c, "fingerprint", true, KEY_FP_LEN, &fp) == -1 ||
+	memset(&k, 0, sizeof(k));
+	if (api_get_string(c, "fingerprint", false, KEY_FP_LEN, &fp) == -1 ||
+	    api_get_string(c, "type", false, 64, &type) == -1 ||
+	    api_get_string(c, "blob", false, KEY_MAX_LINE, &blob) == -1 ||
 	    api_get_string(c, "user", false, NAME_MAX_LEN, &user) == -1)
 		goto out;
+	if ((fp == NULL) == (type == NULL || blob == NULL)) {
+		api_fail(c, API_ERR_BAD_REQUEST, "give either \"fingerprint\" "
+		    "or \"type\" and \"blob\"");
+		goto out;
+	}
+	/*
+	 * The key as offered (sshd's %t %k): decoded here so that the helper
+	 * on every login needs no crypto library.  A key that does not parse,
+	 * or that policy refuses, is simply not registered.
+	 */
+	if (fp == NULL) {
+		if (keys_parse_parts(type, blob, &k, err, sizeof(err)) == -1) {
+			api_fail(c, API_ERR_NOT_FOUND, "the key offered is not "
+			    "one meduse accepts: %s", err);
+			goto out;
+		}
+		fp = k.fingerprint;
+	}
 	touch = json_object_get(c->params, "touch");
 	r = db_key_lookup(c->ad->db, fp, &a, &key);
 	if (r == DB_NOTFOUND || (r == 0 && user && strcmp(user, a.name) != 0)) {
 		/* One answer for both: the caller learns nothing about other users. */
-		api_fail(c, API_ERR_NOT_FOUND, "no such key for this user");
+		api_fail(c, API_ERR_NOT_FOUND, "key %s is not registered to this "
+		    "user", fp);
 		goto out;
 	}
 	if (r != 0) {
@@ -171,6 +196,7 @@ api_auth_lookup(struct call *c)
 	    account_state_name(account_state(&a)), "key", key);
 	rc = 0;
 out:
+	keys_free(&k);
 	json_decref(key);
 	account_clear(&a);
 	return rc;

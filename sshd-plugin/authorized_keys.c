@@ -32,6 +32,7 @@
 #include "keys.h"
 #include "log.h"
 #include "names.h"
+#include "text.h"
 
 #define AKEYS_NAME	"meduse-authorized-keys"
 
@@ -83,16 +84,12 @@ akeys_is_sha256_fp(const char *s)
 	return true;
 }
 
-/* Copies s into dst with anything but printable ASCII replaced by '?': the
- * comment ends up in sshd's parser, and an untrusted word in a log line. */
+/* Anything but printable ASCII replaced by '?': the comment ends up in
+ * sshd's parser, and an untrusted word in a log line. */
 static void
 akeys_clean(char *dst, size_t dstlen, const char *s)
 {
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < dstlen; i++)
-		dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	dst[i] = '\0';
+	text_quote(s, dstlen - 4, dst, dstlen);
 }
 
 static struct config *
@@ -121,24 +118,17 @@ akeys_config(const char *cli_path)
 static int
 akeys_check_config(const char *cli_path)
 {
-	struct config_errors errs = { NULL, 0 };
-	struct config *cfg = NULL;
-	const char *path;
+	struct config *cfg;
 	bool explicit_path;
-	size_t i;
-	int rc;
+	const char *path = config_path(cli_path, &explicit_path);
 
-	path = config_path(cli_path, &explicit_path);
-	rc = config_load(path, explicit_path, &cfg, &errs);
-	for (i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msg[i]);
-	if (rc == 0)
-		printf("%s: OK (accountd socket %s)\n", path, cfg->accountd.socket);
-	else
+	if ((cfg = config_load_report(cli_path, stderr)) == NULL) {
 		fprintf(stderr, AKEYS_NAME ": %s has errors\n", path);
-	config_errors_free(&errs);
+		return AKEYS_EXIT_ERROR;
+	}
+	printf("%s: OK (accountd socket %s)\n", path, cfg->accountd.socket);
 	config_free(cfg);
-	return rc == 0 ? AKEYS_EXIT_NOKEY : AKEYS_EXIT_ERROR;
+	return AKEYS_EXIT_NOKEY;
 }
 
 /* Whether s is 1..maxlen bytes, all from the set allowed. */
@@ -155,24 +145,35 @@ akeys_is_word(const char *s, size_t maxlen, const char *allowed)
 #define AKEYS_TYPE_MAX		64
 
 /*
- * Asks accountd about fingerprint fp for user and, when the key is USER's
- * and the account is active, prints the authorized_keys line.  local is the
- * key sshd offered (%t %k), already parsed; NULL in the fingerprint form,
- * where the line printed is accountd's copy of the key.  Returns an exit
- * status.
+ * Asks accountd about the key offered and, when it is USER's and the account
+ * is active, prints the authorized_keys line.  In the %t %k form, fp is NULL
+ * and otype/oblob are the key offered: accountd decodes and fingerprints it
+ * (this helper runs on every login and stays free of libssh and libcrypto,
+ * whose loading alone costs more than the lookup).  In the %f form, fp is
+ * the fingerprint and the line printed is accountd's copy of the key.
+ * Returns an exit status.
  */
 static int
 akeys_lookup(const struct config *cfg, const char *user, const char *fp,
-    const struct pubkey *local)
+    const char *otype, const char *oblob)
 {
 	struct client_error cerr;
 	json_t *params = NULL, *res = NULL, *key;
 	const char *account, *state, *type, *blob, *comment;
-	char clean[256];
+	char clean[256], label[96];
 	int rc = AKEYS_EXIT_ERROR;
 
-	params = json_pack("{s:s, s:s, s:b}", "fingerprint", fp, "user", user,
-	    "touch", 1);
+	if (fp == NULL) {
+		params = json_pack("{s:s, s:s, s:s, s:b}", "type", otype, "blob",
+		    oblob, "user", user, "touch", 1);
+		/* Named in log lines by its type and tail until accountd has
+		 * fingerprinted it (sshd's own log line has the fingerprint). */
+		snprintf(label, sizeof(label), "%s ...%s", otype,
+		    strlen(oblob) > 12 ? oblob + strlen(oblob) - 12 : oblob);
+		fp = label;
+	} else
+		params = json_pack("{s:s, s:s, s:b}", "fingerprint", fp, "user",
+		    user, "touch", 1);
 	if (params == NULL) {
 		log_error("user %s key %s: out of memory: refused", user, fp);
 		goto out;
@@ -180,8 +181,8 @@ akeys_lookup(const struct config *cfg, const char *user, const char *fp,
 	if (client_call_once(cfg->accountd.socket, "auth.lookup", params, &res,
 	    &cerr) == -1) {
 		if (cerr.code == API_ERR_NOT_FOUND) {
-			log_info("user %s key %s: refused: not registered to "
-			    "this account", user, fp);
+			akeys_clean(clean, sizeof(clean), cerr.message);
+			log_info("user %s key %s: refused: %s", user, fp, clean);
 			rc = AKEYS_EXIT_NOKEY;
 		} else
 			log_error("user %s key %s: refused: cannot ask accountd "
@@ -195,6 +196,8 @@ akeys_lookup(const struct config *cfg, const char *user, const char *fp,
 	type = json_string_value(json_object_get(key, "type"));
 	blob = json_string_value(json_object_get(key, "blob"));
 	comment = json_string_value(json_object_get(key, "comment"));
+	if (json_is_string(json_object_get(key, "fingerprint")))
+		fp = json_string_value(json_object_get(key, "fingerprint"));
 	if (account == NULL || state == NULL || type == NULL || blob == NULL) {
 		log_error("user %s key %s: refused: accountd's answer lacks "
 		    "account, state or key (is %s really accountd?)", user, fp,
@@ -214,10 +217,12 @@ akeys_lookup(const struct config *cfg, const char *user, const char *fp,
 		rc = AKEYS_EXIT_NOKEY;
 		goto out;
 	}
-	if (local != NULL) {
-		type = local->type;
-		blob = local->blob;
-	} else if (!akeys_is_word(type, AKEYS_TYPE_MAX, AKEYS_TYPE_CHARS) ||
+	if (oblob != NULL && (strcmp(type, otype) != 0 || strcmp(blob, oblob) != 0)) {
+		log_error("user %s key %s: refused: accountd returned a "
+		    "different key", user, fp);
+		goto out;
+	}
+	if (!akeys_is_word(type, AKEYS_TYPE_MAX, AKEYS_TYPE_CHARS) ||
 	    !akeys_is_word(blob, KEY_MAX_LINE, AKEYS_B64_CHARS)) {
 		/*
 		 * sshd itself compares the key printed with the key offered,
@@ -255,13 +260,11 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config *cfg = NULL;
-	struct pubkey k;
 	const char *cli_path = NULL, *user, *fp;
 	char why[512], clean[64];
 	bool fp_mode = false, check = false;
 	int ch, rc = AKEYS_EXIT_ERROR;
 
-	memset(&k, 0, sizeof(k));
 	log_init(AKEYS_NAME, 0, LOG_LVL_INFO);
 	/* '+': stop at the first operand, which is sshd's user name. */
 	while ((ch = getopt_long(argc, argv, "+c:fthV", longopts, NULL)) != -1) {
@@ -321,17 +324,20 @@ main(int argc, char **argv)
 		}
 		fp = argv[1];
 	} else {
-		if (keys_parse_parts(argv[1], argv[2], &k, why, sizeof(why)) == -1) {
-			log_info("user %s: refused the key offered: %s", user, why);
+		/* Shape only; accountd decodes the key (see akeys_lookup). */
+		if (!akeys_is_word(argv[1], AKEYS_TYPE_MAX, AKEYS_TYPE_CHARS) ||
+		    !akeys_is_word(argv[2], KEY_MAX_LINE, AKEYS_B64_CHARS)) {
+			log_info("user %s: refused the key offered: not a key "
+			    "type and base64 key data", user);
 			return AKEYS_EXIT_NOKEY;
 		}
-		fp = k.fingerprint;
+		fp = NULL;
 	}
 	if ((cfg = akeys_config(cli_path)) == NULL)
 		goto out;
-	rc = akeys_lookup(cfg, user, fp, fp_mode ? NULL : &k);
+	rc = fp_mode ? akeys_lookup(cfg, user, fp, NULL, NULL) :
+	    akeys_lookup(cfg, user, NULL, argv[1], argv[2]);
 out:
-	keys_free(&k);
 	config_free(cfg);
 	return rc;
 }

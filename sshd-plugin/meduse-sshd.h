@@ -120,7 +120,7 @@ int	auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *ke
 
 /* pam.c */
 int	pam_account_check(const struct config *cfg, const char *account,
-	    const char *peer);
+	    const char *peer, char *why, size_t whylen);
 
 /* route.c */
 int	route_resolve(const struct config *cfg, const char *account,

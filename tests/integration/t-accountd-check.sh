@@ -27,3 +27,8 @@ printf 'state_dir: [\n' >"$T/broken.yaml"
 expect_rc 1 "$BIN/accountctl" -c "$T/broken.yaml" list
 expect_in "$T/err" "broken.yaml:"
 expect_in "$T/err" 'cannot use the configuration'
+# A configuration the caller may not read: named, with the reason.
+cp "$CONF" "$T/private.yaml"
+chmod 0600 "$T/private.yaml"
+expect_rc 1 as_user mdadmin "$BIN/accountctl" -c "$T/private.yaml" list
+expect_in "$T/err" "private.yaml.*Permission denied"

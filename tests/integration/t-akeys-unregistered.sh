@@ -13,5 +13,5 @@ akeys_sshd_start
 expect_refused stranger alice
 fp=$(ssh-keygen -lf "$T/keys/stranger.pub" | awk '{print $2}')
 fp_re=$(printf '%s' "$fp" | sed 's/[+.]/\\&/g')
-expect_in "$T/sshd.log" "user alice key $fp_re: refused: not registered"
+expect_in "$T/sshd.log" "user alice key ssh-ed25519 [.]{3}[^ ]+: refused: key $fp_re is not registered to this user"
 expect_login alice alice

@@ -1,0 +1,194 @@
+/*
+ * conn.c: one client connection, in its own child process.  Runs the key
+ * exchange, waits for publickey authentication (auth.c) within
+ * login_grace_time, connects upstream (route.c, upstream.c) and then polls
+ * both sessions until the client leaves, relaying channels (channel.c,
+ * relay.c).
+ *
+ * Trust boundary: the client is untrusted until authenticated, and even
+ * then only gets what the upstream allows; a failure here ends this one
+ * connection only.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "meduse-sshd.h"
+
+static struct conn	conn_state;
+
+/* login_grace_time: SIGALRM's default action ends the child; say why first. */
+static void
+conn_on_alarm(int sig)
+{
+	static const char msg[] = GW_NAME ": info: login grace time over: "
+	    "closing the unauthenticated connection\n";
+	ssize_t r;
+
+	(void)sig;
+	r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)r;
+	_exit(1);
+}
+
+static void
+conn_finish(struct conn *c, int status) __attribute__((noreturn));
+
+static void
+conn_finish(struct conn *c, int status)
+{
+	relay_close_all(c);
+	if (c->upstream != NULL) {
+		if (c->event != NULL)
+			ssh_event_remove_session(c->event, c->upstream);
+		ssh_disconnect(c->upstream);
+		ssh_free(c->upstream);
+	}
+	if (c->upstream_pid > 0) {
+		kill(c->upstream_pid, SIGTERM);
+		waitpid(c->upstream_pid, NULL, 0);
+	}
+	if (c->event != NULL) {
+		ssh_event_remove_session(c->event, c->client);
+		ssh_event_free(c->event);
+	}
+	ssh_disconnect(c->client);
+	ssh_free(c->client);
+	if (c->startup_fd != -1)
+		close(c->startup_fd);
+	exit(status);
+}
+
+/*
+ * Connects to the workspace once the user is known.  On failure the client
+ * is disconnected with a one-line reason, which OpenSSH's client prints.
+ */
+int
+conn_upstream_ensure(struct conn *c)
+{
+	struct route r;
+	char err[512], reason[640];
+	int rc = -1;
+
+	if (c->upstream != NULL)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	if (route_resolve(c->cfg, c->account, c->workspace, &r, err,
+	    sizeof(err)) == -1)
+		goto fail;
+	if (upstream_connect(c->cfg, &r, &c->upstream, &c->upstream_pid, err,
+	    sizeof(err)) == -1)
+		goto fail;
+	if (r.command)
+		log_info("user %s from %s: connected to workspace %s (command %s, "
+		    "as %s)", c->login, c->peer, r.workspace, r.argv[0], r.user);
+	else
+		log_info("user %s from %s: connected to workspace %s (%s:%d as %s)",
+		    c->login, c->peer, r.workspace, r.host, r.port, r.user);
+	ssh_set_blocking(c->upstream, 0);
+	if (ssh_event_add_session(c->event, c->upstream) != SSH_OK) {
+		snprintf(err, sizeof(err), "internal error (event)");
+		goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	log_warn("user %s from %s: workspace unreachable: %s", c->login, c->peer,
+	    err);
+	if (c->upstream != NULL) {
+		ssh_free(c->upstream);
+		c->upstream = NULL;
+	}
+	snprintf(reason, sizeof(reason), "meduse: cannot reach your workspace: %s",
+	    err);
+	ssh_session_set_disconnect_message(c->client, reason);
+	ssh_disconnect(c->client);
+	c->closing = true;
+out:
+	route_clear(&r);
+	return rc;
+}
+
+void
+conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
+    int startup_fd)
+{
+	struct conn *c = &conn_state;
+	struct sigaction sa;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->startup_fd = startup_fd;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	snprintf(c->login, sizeof(c->login), "(none)");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = conn_on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	if (cfg->gateway.login_grace_time_ms > 0)
+		alarm((unsigned)((cfg->gateway.login_grace_time_ms + 999) / 1000));
+
+	if ((c->client = ssh_new()) == NULL)
+		exit(1);
+	if (ssh_bind_accept_fd(bind, c->client, fd) != SSH_OK) {
+		log_warn("connection from %s: %s", c->peer, ssh_get_error(bind));
+		close(fd);
+		exit(1);
+	}
+	c->server_cb.userdata = c;
+	c->server_cb.auth_pubkey_function = auth_pubkey;
+	ssh_callbacks_init(&c->server_cb);
+	ssh_set_server_callbacks(c->client, &c->server_cb);
+	if (ssh_handle_key_exchange(c->client) != SSH_OK) {
+		log_info("connection from %s: key exchange failed: %s", c->peer,
+		    ssh_get_error(c->client));
+		conn_finish(c, 1);
+	}
+	ssh_set_auth_methods(c->client, SSH_AUTH_METHOD_PUBLICKEY);
+	ssh_set_message_callback(c->client, channel_message, c);
+	ssh_set_blocking(c->client, 0);
+	if ((c->event = ssh_event_new()) == NULL ||
+	    ssh_event_add_session(c->event, c->client) != SSH_OK)
+		conn_finish(c, 1);
+
+	while (!c->authenticated) {
+		rc = ssh_event_dopoll(c->event, 1000);
+		if (rc == SSH_ERROR || !ssh_is_connected(c->client))
+			conn_finish(c, 0);
+		if (c->auth_failures >= GW_MAX_AUTH_TRIES) {
+			log_info("connection from %s: %d authentication failures: "
+			    "closing", c->peer, c->auth_failures);
+			conn_finish(c, 0);
+		}
+	}
+	alarm(0);
+	close(c->startup_fd);
+	c->startup_fd = -1;
+	if (conn_upstream_ensure(c) == -1)
+		conn_finish(c, 0);
+
+	while (!c->closing) {
+		rc = ssh_event_dopoll(c->event, 1000);
+		relay_flush(c);
+		if (rc == SSH_ERROR && !ssh_is_connected(c->client))
+			break;
+		if (!ssh_is_connected(c->client))
+			break;
+		if (c->upstream == NULL || !ssh_is_connected(c->upstream)) {
+			/* Deliver what the upstream sent before it went away. */
+			relay_flush(c);
+			log_info("user %s from %s: upstream closed the connection",
+			    c->login, c->peer);
+			break;
+		}
+	}
+	log_info("user %s from %s: disconnected", c->login, c->peer);
+	conn_finish(c, 0);
+}

@@ -1,0 +1,342 @@
+/*
+ * relay.c: the relay engine.  Every client channel ("down") has an upstream
+ * twin ("up"); bytes, extended data (stderr), EOF, CLOSE, signals,
+ * exit-status and exit-signal cross between them 1:1.
+ *
+ * Flow control: a data callback consumes only as much as the other side's
+ * window allows; the rest stays in libssh's channel buffer, and libssh does
+ * not grow our receive window while that buffer is large, so the sender is
+ * held back by SSH's own window and memory stays bounded (about 2 MiB per
+ * channel and direction).  After each poll round relay_flush() moves what
+ * was held as far as the windows have grown since.  EOF and CLOSE are
+ * relayed only once everything before them has been delivered.
+ *
+ * Trust boundary: bytes are opaque here; both sides are peers whose windows
+ * we respect but whose data we never interpret.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "meduse-sshd.h"
+#include "xmalloc.h"
+
+/* Bytes read out of a libssh buffer that the other side did not take yet
+ * (a write returns short while a key re-exchange is running). */
+struct relay_carry {
+	char	*buf;		/* GW_RELAY_CHUNK bytes, allocated on first use */
+	size_t	 off, len;
+};
+
+struct relay_chan_priv {
+	struct relay_chan	pub;
+	struct relay_carry	carry_down[2];	/* upstream -> client, [stdout, stderr] */
+	struct relay_carry	carry_up[2];	/* client -> upstream */
+};
+
+static char	relay_scratch[GW_RELAY_CHUNK];
+
+#define PRIV(rc)	((struct relay_chan_priv *)(void *)(rc))
+
+static int
+relay_write(ssh_channel to, const void *data, uint32_t len, int is_stderr)
+{
+	return is_stderr ? ssh_channel_write_stderr(to, data, len) :
+	    ssh_channel_write(to, data, len);
+}
+
+/* Moves len bytes of data to `to`, within its window; returns bytes taken. */
+static int
+relay_move(ssh_channel to, bool gone, struct relay_carry *carry, void *data,
+    uint32_t len, int is_stderr, bool *pending)
+{
+	uint32_t win, n;
+	int w;
+
+	if (gone)
+		return (int)len;	/* the other side is closed: discard */
+	if (carry->len > 0) {
+		*pending = true;	/* keep the order: the carry goes first */
+		return 0;
+	}
+	win = ssh_channel_window_size(to);
+	n = len < win ? len : win;
+	if (n == 0) {
+		*pending = true;
+		return 0;
+	}
+	if ((w = relay_write(to, data, n, is_stderr)) < 0)
+		return (int)len;	/* the session is failing; conn.c ends it */
+	*pending = (uint32_t)w < len;
+	return w;
+}
+
+static int
+relay_down_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
+    int is_stderr, void *ud)
+{
+	struct relay_chan *rc = ud;
+
+	(void)s;
+	(void)ch;
+	is_stderr = is_stderr != 0;
+	return relay_move(rc->up, rc->up_closed || rc->up_close_sent,
+	    &PRIV(rc)->carry_up[is_stderr], data, len, is_stderr,
+	    &rc->down_pending[is_stderr]);
+}
+
+static int
+relay_up_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
+    int is_stderr, void *ud)
+{
+	struct relay_chan *rc = ud;
+
+	(void)s;
+	(void)ch;
+	is_stderr = is_stderr != 0;
+	return relay_move(rc->down, rc->down_closed || rc->down_close_sent,
+	    &PRIV(rc)->carry_down[is_stderr], data, len, is_stderr,
+	    &rc->up_pending[is_stderr]);
+}
+
+static void
+relay_down_eof(ssh_session s, ssh_channel ch, void *ud)
+{
+	(void)s;
+	(void)ch;
+	((struct relay_chan *)ud)->down_eof = true;
+}
+
+static void
+relay_up_eof(ssh_session s, ssh_channel ch, void *ud)
+{
+	(void)s;
+	(void)ch;
+	((struct relay_chan *)ud)->up_eof = true;
+}
+
+static void
+relay_down_close(ssh_session s, ssh_channel ch, void *ud)
+{
+	(void)s;
+	(void)ch;
+	((struct relay_chan *)ud)->down_closed = true;
+}
+
+static void
+relay_up_close(ssh_session s, ssh_channel ch, void *ud)
+{
+	(void)s;
+	(void)ch;
+	((struct relay_chan *)ud)->up_closed = true;
+}
+
+static void
+relay_down_signal(ssh_session s, ssh_channel ch, const char *sig, void *ud)
+{
+	struct relay_chan *rc = ud;
+
+	(void)s;
+	(void)ch;
+	if (!rc->up_close_sent && !rc->up_closed)
+		ssh_channel_request_send_signal(rc->up, sig);
+	log_debug("user %s from %s: signal %s relayed", rc->conn->login,
+	    rc->conn->peer, sig);
+}
+
+static void
+relay_up_exit_status(ssh_session s, ssh_channel ch, int status, void *ud)
+{
+	struct relay_chan *rc = ud;
+
+	(void)s;
+	(void)ch;
+	if (!rc->down_close_sent && !rc->down_closed)
+		ssh_channel_request_send_exit_status(rc->down, status);
+	log_debug("user %s from %s: exit status %d", rc->conn->login,
+	    rc->conn->peer, status);
+}
+
+static void
+relay_up_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
+    const char *errmsg, const char *lang, void *ud)
+{
+	struct relay_chan *rc = ud;
+
+	(void)s;
+	(void)ch;
+	if (!rc->down_close_sent && !rc->down_closed)
+		ssh_channel_request_send_exit_signal(rc->down, sig, core,
+		    errmsg != NULL ? errmsg : "", lang != NULL ? lang : "");
+}
+
+struct relay_chan *
+relay_chan_new(struct conn *c, const char *kind, ssh_channel down, ssh_channel up)
+{
+	struct relay_chan_priv *p = xcalloc(1, sizeof(*p));
+	struct relay_chan *rc = &p->pub;
+
+	rc->conn = c;
+	rc->kind = kind;
+	rc->down = down;
+	rc->up = up;
+
+	rc->down_cb.userdata = rc;
+	rc->down_cb.channel_data_function = relay_down_data;
+	rc->down_cb.channel_eof_function = relay_down_eof;
+	rc->down_cb.channel_close_function = relay_down_close;
+	rc->down_cb.channel_signal_function = relay_down_signal;
+	ssh_callbacks_init(&rc->down_cb);
+	ssh_set_channel_callbacks(down, &rc->down_cb);
+
+	rc->up_cb.userdata = rc;
+	rc->up_cb.channel_data_function = relay_up_data;
+	rc->up_cb.channel_eof_function = relay_up_eof;
+	rc->up_cb.channel_close_function = relay_up_close;
+	rc->up_cb.channel_exit_status_function = relay_up_exit_status;
+	rc->up_cb.channel_exit_signal_function = relay_up_exit_signal;
+	ssh_callbacks_init(&rc->up_cb);
+	ssh_set_channel_callbacks(up, &rc->up_cb);
+
+	rc->next = c->chans;
+	c->chans = rc;
+	c->nchans++;
+	return rc;
+}
+
+static void
+relay_chan_free(struct relay_chan *rc)
+{
+	struct relay_chan_priv *p = PRIV(rc);
+	int i;
+
+	ssh_remove_channel_callbacks(rc->down, &rc->down_cb);
+	ssh_remove_channel_callbacks(rc->up, &rc->up_cb);
+	ssh_channel_free(rc->down);
+	ssh_channel_free(rc->up);
+	for (i = 0; i < 2; i++) {
+		free(p->carry_down[i].buf);
+		free(p->carry_up[i].buf);
+	}
+	free(p);
+}
+
+/* Writes the carry first, then drains libssh's buffer of `from` into `to`. */
+static void
+relay_drain(ssh_channel from, ssh_channel to, bool gone, struct relay_carry *carry,
+    int is_stderr, bool *pending)
+{
+	uint32_t win;
+	int n, w;
+
+	while (!gone && (carry->len > 0 || *pending)) {
+		if ((win = ssh_channel_window_size(to)) == 0)
+			return;
+		if (carry->len > 0) {
+			n = (int)(carry->len < win ? carry->len : win);
+			if ((w = relay_write(to, carry->buf + carry->off, (uint32_t)n,
+			    is_stderr)) <= 0)
+				return;
+			carry->off += (size_t)w;
+			carry->len -= (size_t)w;
+			continue;
+		}
+		n = ssh_channel_read_nonblocking(from, relay_scratch,
+		    win < sizeof(relay_scratch) ? win : sizeof(relay_scratch),
+		    is_stderr);
+		if (n <= 0) {
+			*pending = false;
+			return;
+		}
+		if ((w = relay_write(to, relay_scratch, (uint32_t)n, is_stderr)) < 0)
+			w = 0;
+		if (w < n) {
+			if (carry->buf == NULL)
+				carry->buf = xmalloc(GW_RELAY_CHUNK);
+			memcpy(carry->buf, relay_scratch + w, (size_t)(n - w));
+			carry->off = 0;
+			carry->len = (size_t)(n - w);
+			return;
+		}
+	}
+	if (gone) {
+		carry->len = 0;
+		*pending = false;
+	}
+}
+
+static bool
+relay_drained(const bool pending[2], const struct relay_carry carry[2])
+{
+	return !pending[0] && !pending[1] && carry[0].len == 0 && carry[1].len == 0;
+}
+
+/* Advances one pair: data held back, then EOF and CLOSE in order. */
+static void
+relay_chan_step(struct relay_chan *rc)
+{
+	struct relay_chan_priv *p = PRIV(rc);
+	bool down_gone = rc->down_closed || rc->down_close_sent;
+	bool up_gone = rc->up_closed || rc->up_close_sent;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		relay_drain(rc->up, rc->down, down_gone, &p->carry_down[i], i,
+		    &rc->up_pending[i]);
+		relay_drain(rc->down, rc->up, up_gone, &p->carry_up[i], i,
+		    &rc->down_pending[i]);
+	}
+	if (relay_drained(rc->up_pending, p->carry_down) && !down_gone) {
+		if ((rc->up_eof || rc->up_closed) && !rc->down_eof_sent) {
+			ssh_channel_send_eof(rc->down);
+			rc->down_eof_sent = true;
+		}
+		if (rc->up_closed) {
+			ssh_channel_close(rc->down);
+			rc->down_close_sent = true;
+		}
+	}
+	if (relay_drained(rc->down_pending, p->carry_up) && !up_gone) {
+		if ((rc->down_eof || rc->down_closed) && !rc->up_eof_sent) {
+			ssh_channel_send_eof(rc->up);
+			rc->up_eof_sent = true;
+		}
+		if (rc->down_closed) {
+			ssh_channel_close(rc->up);
+			rc->up_close_sent = true;
+		}
+	}
+}
+
+void
+relay_flush(struct conn *c)
+{
+	struct relay_chan **pp = &c->chans, *rc;
+
+	while ((rc = *pp) != NULL) {
+		relay_chan_step(rc);
+		if (rc->down_closed && rc->down_close_sent && rc->up_closed &&
+		    rc->up_close_sent) {
+			log_debug("user %s from %s: %s channel closed", c->login,
+			    c->peer, rc->kind);
+			*pp = rc->next;
+			c->nchans--;
+			relay_chan_free(rc);
+			continue;
+		}
+		pp = &rc->next;
+	}
+}
+
+void
+relay_close_all(struct conn *c)
+{
+	struct relay_chan *rc, *next;
+
+	for (rc = c->chans; rc != NULL; rc = next) {
+		next = rc->next;
+		relay_chan_free(rc);
+	}
+	c->chans = NULL;
+	c->nchans = 0;
+}

@@ -1,0 +1,121 @@
+/*
+ * route.c: where an authenticated user goes.  Asks accountd (route.resolve)
+ * for the upstream of NAME's workspace: a TCP host and port, or a command
+ * whose stdin/stdout carry the SSH stream, plus the upstream login and the
+ * account's gateway key file.
+ *
+ * Trust boundary: accountd is trusted, but its answer is still checked for
+ * shape here, once, so that the rest of the gateway handles only a filled
+ * struct route.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "client.h"
+#include "meduse-sshd.h"
+#include "xmalloc.h"
+
+#define ROUTE_MAX_ARGV	64
+
+void
+route_clear(struct route *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	free(r->host);
+	free(r->user);
+	free(r->key_file);
+	if (r->argv != NULL)
+		for (i = 0; r->argv[i] != NULL; i++)
+			free(r->argv[i]);
+	free(r->argv);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+route_parse(json_t *res, struct route *r, char *err, size_t errlen)
+{
+	const char *account, *ws, *transport, *user, *key_file, *host = NULL;
+	json_t *argv = NULL, *v;
+	json_int_t port = 0;
+	size_t i, n;
+
+	if (json_unpack(res, "{s:s, s:s, s:s, s:s, s:s, s?:s, s?:I, s?:o}",
+	    "account", &account, "workspace", &ws, "transport", &transport,
+	    "user", &user, "key_file", &key_file, "host", &host, "port", &port,
+	    "argv", &argv) != 0)
+		goto bad;
+	if (strlen(account) > NAME_MAX_LEN || strlen(ws) > NAME_MAX_LEN ||
+	    user[0] == '\0' || key_file[0] != '/')
+		goto bad;
+	snprintf(r->account, sizeof(r->account), "%s", account);
+	snprintf(r->workspace, sizeof(r->workspace), "%s", ws);
+	r->user = xstrdup(user);
+	r->key_file = xstrdup(key_file);
+	if (strcmp(transport, "tcp") == 0) {
+		if (host == NULL || host[0] == '\0' || port < 1 || port > 65535)
+			goto bad;
+		r->host = xstrdup(host);
+		r->port = (int)port;
+		return 0;
+	}
+	if (strcmp(transport, "command") != 0 || !json_is_array(argv) ||
+	    (n = json_array_size(argv)) == 0 || n > ROUTE_MAX_ARGV)
+		goto bad;
+	r->command = true;
+	r->argv = xcalloc(n + 1, sizeof(*r->argv));
+	json_array_foreach(argv, i, v) {
+		if (!json_is_string(v))
+			goto bad;
+		r->argv[i] = xstrdup(json_string_value(v));
+	}
+	if (r->argv[0][0] == '\0')
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "accountd gave a malformed route.resolve answer");
+	return -1;
+}
+
+int
+route_resolve(const struct config *cfg, const char *account, const char *workspace,
+    struct route *out, char *err, size_t errlen)
+{
+	struct client_error cerr;
+	json_t *params = NULL, *res = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	params = json_pack("{s:s}", "name", account);
+	if (params == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (workspace[0] != '\0')
+		json_object_set_new(params, "workspace", json_string(workspace));
+	if (client_call_once(cfg->accountd.socket, "route.resolve", params, &res,
+	    &cerr) == -1) {
+		if (cerr.code == API_ERR_NOT_FOUND)
+			snprintf(err, errlen, "no such workspace (%s)", cerr.message);
+		else if (cerr.code == API_ERR_CONFLICT)
+			snprintf(err, errlen, "%s", cerr.message);
+		else
+			snprintf(err, errlen, "the account service failed (%s); "
+			    "ask an admin", proto_err_name(cerr.code));
+		goto out;
+	}
+	if (route_parse(res, out, err, errlen) == -1) {
+		route_clear(out);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(params);
+	json_decref(res);
+	return rc;
+}
