@@ -77,9 +77,17 @@ $(BUILD)/bin/accountctl: $(call obj,$(ACCOUNTCTL_SRC)) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# sshd runs meduse-authorized-keys for every key offered at every login:
+# linked statically (but for sanitizer builds, which cannot be), it starts
+# without the dynamic loader's work.  It needs only jansson and libyaml.
+ifeq ($(SAN),1)
+AKEYS_LDFLAGS :=
+else
+AKEYS_LDFLAGS := -static
+endif
 $(BUILD)/bin/meduse-authorized-keys: $(call obj,$(AKEYS_SRC)) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) $(AKEYS_LDFLAGS) -o $@ $^ -ljansson -lyaml
 
 $(BUILD)/bin/meduse-sshd: $(call obj,$(SSHD_SRC)) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)
@@ -136,14 +144,16 @@ install: all
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(BUILD)/bin/accountctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BUILD)/bin/accountd $(BUILD)/bin/meduse-authorized-keys \
-	    $(DESTDIR)$(PREFIX)/sbin/
+	    $(BUILD)/bin/meduse-sshd $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(PAMMOD) $(DESTDIR)$(PREFIX)/lib/security/
 	install -m 0644 docs/reference/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 docs/reference/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 scripts/meduse.yaml.example $(DESTDIR)/etc/meduse/meduse.yaml.example
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/systemd/accountd.service.in \
-	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/accountd.service
-	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/accountd.service
+	for u in accountd meduse-sshd; do \
+	    sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/systemd/$$u.service.in \
+	        > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service && \
+	    chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service || exit 1; \
+	done
 
 clean:
 	rm -rf build

@@ -70,10 +70,20 @@ gwkey_dir_init(struct accountd *ad)
 {
 	char dir[4096], path[4600];
 	struct dirent *de;
+	struct stat st;
 	DIR *d;
 	size_t n;
 
 	if (gwkey_dir(ad, dir, sizeof(dir)) == -1)
+		return -1;
+	/*
+	 * The gateway must pass through state_dir to reach its keys (and its
+	 * own state_dir/sshd): group gateway_group may enter, not list, not
+	 * write; the database inside stays 0600.  Only a state_dir we own is
+	 * adjusted: an admin's own choice is left alone.
+	 */
+	if (stat(ad->cfg->state_dir, &st) == 0 && st.st_uid == geteuid() &&
+	    gwkey_own(ad, ad->cfg->state_dir, -1, 0710) == -1)
 		return -1;
 	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
 		log_error("cannot create %s: %s", dir, strerror(errno));

@@ -8,7 +8,7 @@ pkgs=(
 	libssh-dev libjansson-dev libyaml-dev libsqlite3-dev sqlite3
 	libpam0g-dev libcurl4-openssl-dev libssl-dev libwebsockets-dev
 	libcmocka-dev pamtester valgrind
-	openssh-client openssh-server rsync util-linux
+	openssh-client openssh-server rsync util-linux ssh-audit
 )
 
 missing=()

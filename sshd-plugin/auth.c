@@ -23,6 +23,15 @@
 #include "log.h"
 #include "meduse-sshd.h"
 
+/* The reason may quote the client's login name: one printable line only. */
+static void
+auth_printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
 /* SHA256 fingerprint as OpenSSH prints it, into fp (KEY_FP_LEN bytes). */
 static int
 auth_fingerprint(ssh_key key, char *fp, size_t len)
@@ -100,7 +109,7 @@ auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
 {
 	struct conn *c = userdata;
 	char account[NAME_MAX_LEN + 1], ws[NAME_MAX_LEN + 1], fp[KEY_FP_LEN];
-	char why[600];
+	char why[600], junk[600];
 	const char *stage;
 
 	(void)session;
@@ -111,8 +120,11 @@ auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
 		snprintf(c->login, sizeof(c->login), "(invalid)");
 		snprintf(fp, sizeof(fp), "-");
 		auth_fingerprint(key, fp, sizeof(fp));
-		/* Same cost as a real lookup would not be measurable against
-		 * the network; the answer is the same as for any refusal. */
+		/* One accountd round trip, as for every other refusal, so that
+		 * the time taken does not tell names apart; its answer cannot
+		 * accept anything (no account is named ""). */
+		auth_lookup(c->cfg, "", fp, false, junk, sizeof(junk));
+		auth_printable(why);
 		log_info("auth: user (invalid login name) from %s key %s: refused (%s)",
 		    c->peer, fp, why);
 		goto deny;

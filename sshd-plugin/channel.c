@@ -5,6 +5,9 @@
  * refused at once, with a log line naming it.  Handlers forward the request
  * to the upstream twin and give the client the upstream's answer, so a
  * refusal by the workspace's sshd looks exactly like a refusal by sshd.
+ * A second table lists the channels the workspace may open towards the
+ * client (forwarded-tcpip, auth-agent, x11), each only once the client
+ * asked for that kind.
  *
  * Trust boundary: requests come from an authenticated but untrusted client;
  * their strings reach only libssh (the upstream), never a shell or a file
@@ -43,6 +46,16 @@ channel_pty_fields(ssh_message msg, const char **term, int *w, int *h)
 		*term = ssh_message_channel_request_pty_term(msg);
 	*w = ssh_message_channel_request_pty_width(msg);
 	*h = ssh_message_channel_request_pty_height(msg);
+}
+
+static void
+channel_x11_fields(ssh_message msg, int *single, const char **proto,
+    const char **cookie, int *screen)
+{
+	*single = ssh_message_channel_request_x11_single_connection(msg);
+	*proto = ssh_message_channel_request_x11_auth_protocol(msg);
+	*cookie = ssh_message_channel_request_x11_auth_cookie(msg);
+	*screen = ssh_message_channel_request_x11_screen_number(msg);
 }
 #pragma GCC diagnostic pop
 
@@ -274,6 +287,76 @@ chan_req_subsystem(struct conn *c, ssh_message msg)
 	return channel_reply(msg, channel_up_result(c, r));
 }
 
+static int
+chan_req_x11(struct conn *c, ssh_message msg)
+{
+	struct relay_chan *rc = channel_find(c, msg);
+	const char *proto, *cookie;
+	int single, screen, r;
+
+	if (rc == NULL)
+		return channel_reply(msg, -1);
+	channel_x11_fields(msg, &single, &proto, &cookie, &screen);
+	if (proto == NULL || cookie == NULL)
+		return channel_reply(msg, -1);
+	channel_up_blocking(c, 1);
+	r = ssh_channel_request_x11(rc->up, single, proto, cookie, screen);
+	channel_up_blocking(c, 0);
+	if (r == SSH_OK)
+		c->x11_forwarding = true;
+	log_info("user %s from %s: x11 forwarding%s", c->login, c->peer,
+	    r == SSH_OK ? "" : " refused by the workspace");
+	return channel_reply(msg, channel_up_result(c, r));
+}
+
+/* ssh -R: the listening socket is opened inside the workspace. */
+static int
+chan_global_tcpip_forward(struct conn *c, ssh_message msg)
+{
+	const char *addr = ssh_message_global_request_address(msg);
+	int port = ssh_message_global_request_port(msg), bound = 0, r;
+
+	if (addr == NULL || conn_upstream_ensure(c) == -1) {
+		ssh_message_reply_default(msg);
+		return 0;
+	}
+	channel_up_blocking(c, 1);
+	r = ssh_channel_listen_forward(c->upstream, addr, port, &bound);
+	channel_up_blocking(c, 0);
+	log_info("user %s from %s: tcpip-forward %s:%d%s", c->login, c->peer,
+	    addr, port, r == SSH_OK ? "" : " refused by the workspace");
+	if (r != SSH_OK) {
+		ssh_message_reply_default(msg);
+		return 0;
+	}
+	c->nforwards++;
+	ssh_message_global_request_reply_success(msg, (uint16_t)(port == 0 ? bound : 0));
+	return 0;
+}
+
+static int
+chan_global_cancel_forward(struct conn *c, ssh_message msg)
+{
+	const char *addr = ssh_message_global_request_address(msg);
+	int port = ssh_message_global_request_port(msg), r;
+
+	if (addr == NULL || c->upstream == NULL) {
+		ssh_message_reply_default(msg);
+		return 0;
+	}
+	channel_up_blocking(c, 1);
+	r = ssh_channel_cancel_forward(c->upstream, addr, port);
+	channel_up_blocking(c, 0);
+	if (r != SSH_OK) {
+		ssh_message_reply_default(msg);
+		return 0;
+	}
+	if (c->nforwards > 0)
+		c->nforwards--;
+	ssh_message_global_request_reply_success(msg, 0);
+	return 0;
+}
+
 static const struct channel_entry channel_table[] = {
 	{ SSH_REQUEST_CHANNEL_OPEN, SSH_CHANNEL_SESSION, "session",
 	    chan_open_session },
@@ -287,7 +370,111 @@ static const struct channel_entry channel_table[] = {
 	{ SSH_REQUEST_CHANNEL, SSH_CHANNEL_REQUEST_EXEC, "exec", chan_req_exec },
 	{ SSH_REQUEST_CHANNEL, SSH_CHANNEL_REQUEST_SUBSYSTEM, "subsystem",
 	    chan_req_subsystem },
+	{ SSH_REQUEST_CHANNEL, SSH_CHANNEL_REQUEST_X11, "x11-req", chan_req_x11 },
+	{ SSH_REQUEST_GLOBAL, SSH_GLOBAL_REQUEST_TCPIP_FORWARD, "tcpip-forward",
+	    chan_global_tcpip_forward },
+	{ SSH_REQUEST_GLOBAL, SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD,
+	    "cancel-tcpip-forward", chan_global_cancel_forward },
 };
+
+/*
+ * Channels the workspace opens towards the client open a twin on the client
+ * side first; the workspace's open is accepted only once the client has.
+ * Each kind is allowed only after the client asked for it: the openers
+ * return SSH_OK, SSH_ERROR (the client refused) or 1 (never requested).
+ */
+static int
+up_open_forwarded_tcpip(struct conn *c, ssh_message msg, ssh_channel down)
+{
+	const char *dst = ssh_message_channel_request_open_destination(msg);
+	const char *org = ssh_message_channel_request_open_originator(msg);
+
+	if (c->nforwards == 0 || dst == NULL || org == NULL)
+		return 1;
+	return ssh_channel_open_reverse_forward(down, dst,
+	    ssh_message_channel_request_open_destination_port(msg), org,
+	    ssh_message_channel_request_open_originator_port(msg));
+}
+
+static int
+up_open_auth_agent(struct conn *c, ssh_message msg, ssh_channel down)
+{
+	(void)msg;
+	if (!c->agent_forwarding)
+		return 1;
+	return ssh_channel_open_auth_agent(down);
+}
+
+static int
+up_open_x11(struct conn *c, ssh_message msg, ssh_channel down)
+{
+	const char *org = ssh_message_channel_request_open_originator(msg);
+
+	if (!c->x11_forwarding || org == NULL)
+		return 1;
+	return ssh_channel_open_x11(down, org,
+	    ssh_message_channel_request_open_originator_port(msg));
+}
+
+struct channel_up_entry {
+	int		 subtype;	/* SSH_CHANNEL_* */
+	const char	*name;
+	int		(*open)(struct conn *, ssh_message, ssh_channel);
+};
+
+static const struct channel_up_entry channel_up_table[] = {
+	{ SSH_CHANNEL_FORWARDED_TCPIP, "forwarded-tcpip", up_open_forwarded_tcpip },
+	{ SSH_CHANNEL_AUTH_AGENT, "auth-agent@openssh.com", up_open_auth_agent },
+	{ SSH_CHANNEL_X11, "x11", up_open_x11 },
+};
+
+/* libssh's message callback on the upstream session (we are its client). */
+int
+channel_upstream_message(ssh_session session, ssh_message msg, void *userdata)
+{
+	struct conn *c = userdata;
+	const struct channel_up_entry *e = NULL;
+	ssh_channel down = NULL, up;
+	size_t i;
+	int r;
+
+	(void)session;
+	if (ssh_message_type(msg) != SSH_REQUEST_CHANNEL_OPEN || c->closing)
+		return 1;
+	for (i = 0; i < sizeof(channel_up_table) / sizeof(channel_up_table[0]); i++)
+		if (channel_up_table[i].subtype == ssh_message_subtype(msg))
+			e = &channel_up_table[i];
+	if (e == NULL) {
+		log_info("user %s from %s: workspace opened an unsupported channel: "
+		    "refused", c->login, c->peer);
+		return 1;
+	}
+	if (c->nchans >= c->cfg->gateway.max_sessions) {
+		log_info("user %s from %s: %s refused (max_sessions %d reached)",
+		    c->login, c->peer, e->name, c->cfg->gateway.max_sessions);
+		return 1;
+	}
+	if ((down = ssh_channel_new(c->client)) == NULL)
+		return 1;
+	ssh_set_blocking(c->client, 1);
+	r = e->open(c, msg, down);
+	ssh_set_blocking(c->client, 0);
+	if (r != SSH_OK) {
+		log_info("user %s from %s: %s from the workspace refused%s",
+		    c->login, c->peer, e->name, r == 1 ? " (not requested)" :
+		    " by the client");
+		ssh_channel_free(down);
+		return 1;
+	}
+	if ((up = ssh_message_channel_request_open_reply_accept(msg)) == NULL) {
+		ssh_channel_close(down);
+		ssh_channel_free(down);
+		return 0;
+	}
+	log_debug("user %s from %s: %s channel", c->login, c->peer, e->name);
+	relay_chan_new(c, e->name, down, up);
+	return 0;
+}
 
 static const char *
 channel_type_name(int type, int subtype)
@@ -303,14 +490,12 @@ channel_type_name(int type, int subtype)
 		}
 	case SSH_REQUEST_CHANNEL:
 		switch (subtype) {
-		case SSH_CHANNEL_REQUEST_X11: return "x11-req";
 		default: return "unknown channel request";
 		}
 	case SSH_REQUEST_GLOBAL:
 		switch (subtype) {
-		case SSH_GLOBAL_REQUEST_TCPIP_FORWARD: return "tcpip-forward";
-		case SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD: return "cancel-tcpip-forward";
-		default: return "unknown global request";
+		default: return "unknown global request (streamlocal-forward@openssh.com "
+		    "is one: libssh 0.10 cannot relay it)";
 		}
 	default:
 		return "unknown request";
@@ -333,8 +518,12 @@ channel_message(ssh_session session, ssh_message msg, void *userdata)
 	 * and service requests get libssh's default answer, silently. */
 	if (type == SSH_REQUEST_AUTH || type == SSH_REQUEST_SERVICE)
 		return 1;
-	if (!c->authenticated || c->closing)
+	if (!c->authenticated)
 		return 1;
+	/* The connection is ending with a reason (conn.c): a refusal now
+	 * would reach the client first and hide the reason. */
+	if (c->closing)
+		return 0;
 	for (i = 0; i < sizeof(channel_table) / sizeof(channel_table[0]); i++) {
 		if (channel_table[i].type == type &&
 		    channel_table[i].subtype == subtype) {

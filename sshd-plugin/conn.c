@@ -10,10 +10,12 @@
  * connection only.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +67,41 @@ conn_finish(struct conn *c, int status)
 }
 
 /*
+ * Disconnects the client with a reason it prints.  libssh closes the socket
+ * at once, and closing with the client's unread packets (its channel open)
+ * still queued would send a TCP reset that can destroy the reason before the
+ * client reads it: a duplicate of the socket keeps it open while we half-close
+ * and wait briefly for the client to hang up.
+ */
+static void
+conn_disconnect(struct conn *c, const char *reason)
+{
+	struct pollfd pfd;
+	char buf[4096];
+	int fd, i;
+
+	/* libssh writes only after a poll round saw the socket writable; one
+	 * round lets the DISCONNECT leave at once.  closing makes channel.c
+	 * refuse whatever that round reads. */
+	c->closing = true;
+	if (c->event != NULL)
+		ssh_event_dopoll(c->event, 100);
+	fd = dup(ssh_get_fd(c->client));
+	ssh_session_set_disconnect_message(c->client, reason);
+	ssh_disconnect(c->client);
+	if (fd == -1)
+		return;
+	shutdown(fd, SHUT_WR);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (i = 0; i < 20; i++) {
+		if (poll(&pfd, 1, 100) > 0 && read(fd, buf, sizeof(buf)) <= 0)
+			break;
+	}
+	close(fd);
+}
+
+/*
  * Connects to the workspace once the user is known.  On failure the client
  * is disconnected with a one-line reason, which OpenSSH's client prints.
  */
@@ -91,6 +128,8 @@ conn_upstream_ensure(struct conn *c)
 		log_info("user %s from %s: connected to workspace %s (%s:%d as %s)",
 		    c->login, c->peer, r.workspace, r.host, r.port, r.user);
 	ssh_set_blocking(c->upstream, 0);
+	/* Channels the workspace opens towards the client: -R, -A, -X. */
+	ssh_set_message_callback(c->upstream, channel_upstream_message, c);
 	if (ssh_event_add_session(c->event, c->upstream) != SSH_OK) {
 		snprintf(err, sizeof(err), "internal error (event)");
 		goto fail;
@@ -106,9 +145,7 @@ fail:
 	}
 	snprintf(reason, sizeof(reason), "meduse: cannot reach your workspace: %s",
 	    err);
-	ssh_session_set_disconnect_message(c->client, reason);
-	ssh_disconnect(c->client);
-	c->closing = true;
+	conn_disconnect(c, reason);
 out:
 	route_clear(&r);
 	return rc;

@@ -81,6 +81,9 @@ struct conn {
 	struct relay_chan	*chans;		/* open channel pairs */
 	int			 nchans;
 	bool			 closing;	/* the client is going away */
+	bool			 agent_forwarding;	/* client sent auth-agent-req */
+	bool			 x11_forwarding;	/* client sent x11-req */
+	int			 nforwards;	/* tcpip-forward requests granted */
 };
 
 /* A client channel and its upstream twin. */
@@ -133,6 +136,8 @@ int	upstream_connect(const struct config *cfg, const struct route *r,
 
 /* channel.c */
 int	channel_message(ssh_session session, ssh_message msg, void *userdata);
+int	channel_upstream_message(ssh_session session, ssh_message msg,
+	    void *userdata);
 
 /* relay.c */
 struct relay_chan *relay_chan_new(struct conn *c, const char *kind,

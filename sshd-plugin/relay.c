@@ -8,8 +8,12 @@
  * not grow our receive window while that buffer is large, so the sender is
  * held back by SSH's own window and memory stays bounded (about 2 MiB per
  * channel and direction).  After each poll round relay_flush() moves what
- * was held as far as the windows have grown since.  EOF and CLOSE are
- * relayed only once everything before them has been delivered.
+ * was held as far as the windows have grown since: a window adjust is a
+ * packet, so it always ends a poll round.  (libssh's write_wontblock
+ * callback would say the same thing, but from inside libssh's dispatch of
+ * one session, where reading the other session's buffers is not safe.)
+ * EOF and CLOSE are relayed only once everything before them has been
+ * delivered.
  *
  * Trust boundary: bytes are opaque here; both sides are peers whose windows
  * we respect but whose data we never interpret.
@@ -144,6 +148,26 @@ relay_down_signal(ssh_session s, ssh_channel ch, const char *sig, void *ud)
 	    rc->conn->peer, sig);
 }
 
+/* ssh -A: ask the workspace for agent forwarding; libssh answers the
+ * client "success" whenever this callback exists. */
+static void
+relay_down_agent_req(ssh_session s, ssh_channel ch, void *ud)
+{
+	struct relay_chan *rc = ud;
+	struct conn *c = rc->conn;
+	int r;
+
+	(void)s;
+	(void)ch;
+	ssh_set_blocking(c->upstream, 1);
+	r = ssh_channel_request_auth_agent(rc->up);
+	ssh_set_blocking(c->upstream, 0);
+	if (r == SSH_OK)
+		c->agent_forwarding = true;
+	log_info("user %s from %s: agent forwarding%s", c->login, c->peer,
+	    r == SSH_OK ? "" : " refused by the workspace");
+}
+
 static void
 relay_up_exit_status(ssh_session s, ssh_channel ch, int status, void *ud)
 {
@@ -186,6 +210,8 @@ relay_chan_new(struct conn *c, const char *kind, ssh_channel down, ssh_channel u
 	rc->down_cb.channel_eof_function = relay_down_eof;
 	rc->down_cb.channel_close_function = relay_down_close;
 	rc->down_cb.channel_signal_function = relay_down_signal;
+	if (strcmp(kind, "session") == 0)
+		rc->down_cb.channel_auth_agent_req_function = relay_down_agent_req;
 	ssh_callbacks_init(&rc->down_cb);
 	ssh_set_channel_callbacks(down, &rc->down_cb);
 
@@ -197,6 +223,11 @@ relay_chan_new(struct conn *c, const char *kind, ssh_channel down, ssh_channel u
 	rc->up_cb.channel_exit_signal_function = relay_up_exit_signal;
 	ssh_callbacks_init(&rc->up_cb);
 	ssh_set_channel_callbacks(up, &rc->up_cb);
+
+	/* Either side may have sent data right behind its open confirmation,
+	 * before these callbacks existed: the first flush picks it up. */
+	rc->up_pending[0] = rc->up_pending[1] = true;
+	rc->down_pending[0] = rc->down_pending[1] = true;
 
 	rc->next = c->chans;
 	c->chans = rc;
@@ -276,9 +307,20 @@ static void
 relay_chan_step(struct relay_chan *rc)
 {
 	struct relay_chan_priv *p = PRIV(rc);
-	bool down_gone = rc->down_closed || rc->down_close_sent;
-	bool up_gone = rc->up_closed || rc->up_close_sent;
+	bool down_gone, up_gone;
 	int i;
+
+	/* EOF or CLOSE that arrived before the callbacks were set. */
+	if (!rc->down_eof && ssh_channel_is_eof(rc->down))
+		rc->down_eof = true;
+	if (!rc->up_eof && ssh_channel_is_eof(rc->up))
+		rc->up_eof = true;
+	if (!rc->down_closed && !rc->down_close_sent && ssh_channel_is_closed(rc->down))
+		rc->down_closed = true;
+	if (!rc->up_closed && !rc->up_close_sent && ssh_channel_is_closed(rc->up))
+		rc->up_closed = true;
+	down_gone = rc->down_closed || rc->down_close_sent;
+	up_gone = rc->up_closed || rc->up_close_sent;
 
 	for (i = 0; i < 2; i++) {
 		relay_drain(rc->up, rc->down, down_gone, &p->carry_down[i], i,
@@ -305,6 +347,19 @@ relay_chan_step(struct relay_chan *rc)
 			ssh_channel_close(rc->up);
 			rc->up_close_sent = true;
 		}
+	}
+	/* A CLOSE received is answered with ours (RFC 4254 5.3); libssh does
+	 * not do it by itself.  Not before what that side sent is delivered:
+	 * closing the channel would drop libssh's buffer of it. */
+	if (rc->down_closed && !rc->down_close_sent &&
+	    relay_drained(rc->down_pending, p->carry_up)) {
+		ssh_channel_close(rc->down);
+		rc->down_close_sent = true;
+	}
+	if (rc->up_closed && !rc->up_close_sent &&
+	    relay_drained(rc->up_pending, p->carry_down)) {
+		ssh_channel_close(rc->up);
+		rc->up_close_sent = true;
 	}
 }
 

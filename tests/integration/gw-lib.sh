@@ -7,13 +7,18 @@
 #                         meduse-sshd (as mdgw); YAML lines are added to the
 #                         gateway: section of the config
 #   gw_ssh KEY LOGIN [SSH-OPTS... --] CMD...   ssh through the gateway
+#                         (client LogLevel $GW_LOGLEVEL, default ERROR)
 #   GW_PORT               where the gateway listens (127.0.0.1)
 #   UP_ADDR UP_PORT       the upstream sshd; $T/upstream.log is its log
 #   ALICE_HOME            alice's home in the workspace (a dir under $T)
-#   $T/gateway.log        the gateway's log
+#   gw_stop               SIGTERM twice: the gateway ends without its drain
+#   GW_ROUTE=(...)        extra route: lines (e.g. "transport: command")
+#   $UP_LOGLEVEL          the upstream sshd's LogLevel (default VERBOSE)
+#   $T/gateway.log        the gateway's log (debug level)
 . "$TOP/tests/integration/akeys-lib.sh"
 
 UP_ADDR=127.0.1.20
+GW_ROUTE=()	# extra lines for the route: section, set before gw_setup
 GW_ADDR=127.0.0.1
 GW=$BIN/meduse-sshd
 [ -x "$GW" ] || fail "$GW is missing: run make first"
@@ -27,7 +32,17 @@ chown alice:alice "$ALICE_HOME"
 sed "s|^alice:\([^:]*:[^:]*:[^:]*:[^:]*\):/nonexistent:|alice:\1:$ALICE_HOME:|" \
     /etc/passwd >"$T/passwd"
 mount --bind "$T/passwd" /etc/passwd || fail "cannot bind $T/passwd"
-trap '_gw_rc=$?; umount /etc/passwd 2>/dev/null; (exit $_gw_rc); _cleanup' EXIT
+# A second SIGTERM ends the gateway's drain at once: open connections (ssh -N
+# in the background) would otherwise hold the cleanup for the drain's 25 s.
+gw_stop() {
+	[ -n "${GW_PID:-}" ] && kill -0 "$GW_PID" 2>/dev/null || return 0
+	kill -TERM "$GW_PID" 2>/dev/null
+	sleep 0.2
+	kill -TERM "$GW_PID" 2>/dev/null
+	wait "$GW_PID" 2>/dev/null
+	return 0
+}
+trap '_gw_rc=$?; gw_stop; umount /etc/passwd 2>/dev/null; (exit $_gw_rc); _cleanup' EXIT
 
 gw_upstream_start() {
 	local i try
@@ -39,7 +54,7 @@ gw_upstream_start() {
 		ListenAddress $UP_ADDR:$UP_PORT
 		HostKey $T/up_host_ed25519_key
 		PidFile none
-		LogLevel VERBOSE
+		LogLevel ${UP_LOGLEVEL:-VERBOSE}
 		AuthorizedKeysFile $T/up_authorized_keys
 		PasswordAuthentication no
 		KbdInteractiveAuthentication no
@@ -72,10 +87,12 @@ gw_conf() {
 	{
 		echo "gateway:"
 		echo "  listen: [\"$GW_ADDR:$GW_PORT\"]"
-		echo "  pam_service: \"\""
+		# No PAM stage unless the test names a service.
+		case " $* " in *" pam_service:"*) ;; *) echo "  pam_service: \"\"" ;; esac
 		for line in "$@"; do echo "  $line"; done
 		echo "route:"
 		echo "  static: {host: $UP_ADDR, port: $UP_PORT}"
+		for line in "${GW_ROUTE[@]}"; do echo "  $line"; done
 	} >>"$CONF"
 }
 
@@ -89,7 +106,9 @@ gw_start() {
 		gw_conf "$@"
 		as_user mdgw "$GW" -c "$CONF" -t >"$T/err" 2>&1 ||
 			{ cat "$T/err" >&2; fail "meduse-sshd -t refuses the config"; }
-		as_user mdgw "$GW" -d -c "$CONF" >>"$T/gateway.log" 2>&1 &
+		# setpriv directly (not as_user, a function): GW_PID is the gateway.
+		setpriv --reuid=mdgw --regid=mdgw --init-groups -- \
+		    "$GW" -d -c "$CONF" >>"$T/gateway.log" 2>&1 &
 		GW_PID=$!
 		_pids+=("$GW_PID")
 		for i in $(seq 1 100); do
@@ -133,7 +152,7 @@ gw_ssh() {
 	done
 	timeout 60 ssh -F none -o BatchMode=yes -o IdentitiesOnly=yes \
 	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-	    -o LogLevel=ERROR -o ConnectTimeout=10 \
+	    -o LogLevel="${GW_LOGLEVEL:-ERROR}" -o ConnectTimeout=10 \
 	    -i "$T/keys/$key" -p "$GW_PORT" -l "$login" "${opts[@]}" "$GW_ADDR" "$@"
 }
 

@@ -10,6 +10,9 @@ key=$T/state/gateway-keys/alice
 [ -f "$key" ] || fail "no gateway key file"
 [ "$(stat -c '%a %U %G' "$key")" = "640 root meduse" ] || fail "key file is $(stat -c '%a %U %G' "$key")"
 [ "$(stat -c '%a %G' "$T/state/gateway-keys")" = "750 meduse" ] || fail "key folder mode"
+# The gateway group may pass through state_dir, not list it.
+[ "$(stat -c '%a %G' "$T/state")" = "710 meduse" ] || fail "state_dir is $(stat -c '%a %G' "$T/state")"
+expect_rc 2 as_user mdgw ls "$T/state"
 expect_rc 0 as_user mdgw ssh-keygen -y -f "$key"
 pub=$(awk '{print $1, $2}' "$T/out")
 expect_rc 1 as_user mdnobody cat "$key"

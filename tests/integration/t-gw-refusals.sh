@@ -20,7 +20,7 @@ try() {	# KEY LOGIN
 	sed "s/$2/LOGIN/g" "$T/err" >"$T/err.$1.$2"
 }
 try stranger alice	# wrong key
-try alice nobody	# unknown user
+try alice zed		# unknown user
 try bob bob		# locked
 try carol carol		# expired
 try alice bob		# someone else's key
@@ -33,7 +33,7 @@ for f in "$T"/err.*; do
 done
 # The log says why, once per decision.
 expect_in "$T/gateway.log" 'user alice from 127\.0\.0\.1 key SHA256:[^ ]+: refused \(key not registered'
-expect_in "$T/gateway.log" 'user nobody from 127\.0\.0\.1 key SHA256:[^ ]+: refused'
+expect_in "$T/gateway.log" 'user zed from 127\.0\.0\.1 key SHA256:[^ ]+: refused'
 expect_in "$T/gateway.log" 'user bob from 127\.0\.0\.1 key SHA256:[^ ]+: refused \(.*locked'
 expect_in "$T/gateway.log" 'user carol from 127\.0\.0\.1 key SHA256:[^ ]+: refused \(.*expired'
 expect_not_in "$T/gateway.log" ': accepted'

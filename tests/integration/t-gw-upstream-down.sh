@@ -9,7 +9,7 @@ kill "$UP_PID"
 wait "$UP_PID" 2>/dev/null
 start=$(date +%s)
 # LogLevel INFO: OpenSSH's client prints the server's disconnect reason at INFO.
-expect_rc 255 gw_ssh alice alice -o LogLevel=INFO -- echo should-not-run
+GW_LOGLEVEL=INFO expect_rc 255 gw_ssh alice alice echo should-not-run
 secs=$(( $(date +%s) - start ))
 [ "$secs" -le 5 ] || fail "the refusal took ${secs}s"
 expect_not_in "$T/out" should-not-run

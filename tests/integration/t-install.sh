@@ -6,6 +6,8 @@
 make -s -C "$TOP" BUILD="$MEDUSE_BUILD" install PREFIX=/usr DESTDIR="$T/root" >"$T/make.out" 2>&1 ||
 	{ cat "$T/make.out"; fail "make install"; }
 for f in usr/bin/accountctl usr/sbin/accountd usr/sbin/meduse-authorized-keys \
+	usr/sbin/meduse-sshd usr/share/man/man8/meduse-sshd.8 \
+	usr/lib/systemd/system/meduse-sshd.service \
 	usr/lib/security/pam_meduse.so usr/share/man/man8/accountd.8 \
 	usr/share/man/man8/accountctl.8 usr/share/man/man8/pam_meduse.8 \
 	usr/share/man/man8/meduse-authorized-keys.8 usr/share/man/man5/meduse.yaml.5 \
@@ -14,5 +16,6 @@ for f in usr/bin/accountctl usr/sbin/accountd usr/sbin/meduse-authorized-keys \
 done
 [ -x "$T/root/usr/sbin/accountd" ] || fail "accountd not executable"
 expect_in "$T/root/usr/lib/systemd/system/accountd.service" '^ExecStart=/usr/sbin/accountd$'
+expect_in "$T/root/usr/lib/systemd/system/meduse-sshd.service" '^ExecStart=/usr/sbin/meduse-sshd$'
 expect_rc 0 "$T/root/usr/sbin/accountd" -t -c "$T/root/etc/meduse/meduse.yaml.example"
 man -l "$T/root/usr/share/man/man8/accountctl.8" >/dev/null 2>&1 || fail "accountctl.8 does not render"
