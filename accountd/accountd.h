@@ -89,6 +89,7 @@ int		 db_begin(sqlite3 *db);
 int		 db_commit(sqlite3 *db);
 void		 db_rollback(sqlite3 *db);
 int		 db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
+int		 db_step_text(sqlite3 *db, sqlite3_stmt *st, char *out, size_t len);
 int64_t		 db_now(void);
 const char	*db_errmsg(sqlite3 *db);
 

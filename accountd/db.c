@@ -222,6 +222,23 @@ db_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* Steps st for one row and copies its first column into out. */
+int
+db_step_text(sqlite3 *db, sqlite3_stmt *st, char *out, size_t len)
+{
+	int r = sqlite3_step(st);
+
+	out[0] = '\0';
+	if (r == SQLITE_ROW) {
+		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
+		return 0;
+	}
+	if (r == SQLITE_DONE)
+		return DB_NOTFOUND;
+	log_error("database: %s", sqlite3_errmsg(db));
+	return -1;
+}
+
 const char *
 db_errmsg(sqlite3 *db)
 {

@@ -341,7 +341,7 @@ db_workspace_find(sqlite3 *db, int64_t account_id, const char *name, char *out,
     size_t len)
 {
 	sqlite3_stmt *st = NULL;
-	int r, rc = -1;
+	int rc = -1;
 
 	out[0] = '\0';
 	if (db_prepare(db, "SELECT name FROM workspaces WHERE account_id = ?1 AND "
@@ -350,14 +350,7 @@ db_workspace_find(sqlite3 *db, int64_t account_id, const char *name, char *out,
 		goto out;
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
-		rc = 0;
-	} else if (r == SQLITE_DONE)
-		rc = DB_NOTFOUND;
-	else
-		log_error("database: %s", sqlite3_errmsg(db));
+	rc = db_step_text(db, st, out, len);
 out:
 	sqlite3_finalize(st);
 	return rc;

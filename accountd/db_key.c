@@ -46,21 +46,14 @@ int
 db_key_owner(sqlite3 *db, const char *fingerprint, char *owner, size_t len)
 {
 	sqlite3_stmt *st = NULL;
-	int r, rc = -1;
+	int rc = -1;
 
 	owner[0] = '\0';
 	if (db_prepare(db, "SELECT a.name FROM keys k JOIN accounts a ON "
 	    "a.id = k.account_id WHERE k.fingerprint = ?", &st) == -1)
 		goto out;
 	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		snprintf(owner, len, "%s", sqlite3_column_text(st, 0));
-		rc = 0;
-	} else if (r == SQLITE_DONE)
-		rc = DB_NOTFOUND;
-	else
-		log_error("database: %s", sqlite3_errmsg(db));
+	rc = db_step_text(db, st, owner, len);
 out:
 	sqlite3_finalize(st);
 	return rc;
