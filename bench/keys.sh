@@ -18,6 +18,7 @@
 # seconds (900).  Results are printed as a table; see
 # docs/explanation/performance.md for figures and how to read them.
 set -u
+case "${1:-}" in -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 lookups=${2:-1000}

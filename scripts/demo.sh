@@ -7,6 +7,7 @@
 #
 #   scripts/demo.sh [BUILD] [--once]    --once: set up, show, stop (for tests)
 set -eu
+case "${1:-}" in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 once=${2:-}

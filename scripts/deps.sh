@@ -2,6 +2,7 @@
 # Installs the Debian packages that building, testing and the demo need.
 # Idempotent and quiet when everything is present; run as root (or it says so).
 set -eu
+case "${1:-}" in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 
 pkgs=(
 	gcc make pkg-config clang libclang-rt-14-dev

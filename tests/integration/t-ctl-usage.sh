@@ -31,3 +31,9 @@ expect_rc 2 "$BIN/accountd" --bogus
 # A missing configuration named explicitly is an error, not silent defaults.
 expect_rc 1 "$BIN/accountctl" list
 expect_in "$T/err" 'does-not-exist.yaml'
+# The scripts a user runs explain themselves too.
+for s in scripts/demo.sh scripts/deps.sh bench/keys.sh; do
+	expect_rc 0 "$TOP/$s" --help
+	[ -s "$T/out" ] || fail "$s --help printed nothing"
+done
+expect_in "$T/out" 'LOOKUPS'
