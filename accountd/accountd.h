@@ -21,6 +21,7 @@
 #define DB_SCHEMA_VERSION	2
 #define ACCOUNTD_MAX_CONN	64	/* open client connections */
 #define ACCOUNTD_IDLE_MS	30000	/* a silent client is dropped after this */
+#define ACCOUNTD_MAX_UNPRIV	4	/* connections of peers in neither group */
 #define DATE_LEN		11	/* "YYYY-MM-DD" + NUL */
 
 /* What a peer may call; a method's entry names the least it needs. */

@@ -50,17 +50,21 @@ static int
 api_check_params(const struct api_method *m, json_t *params, char *err,
     size_t errlen)
 {
-	const char *key, *p;
+	const char *key, *p, *end;
 	json_t *v;
 	size_t n;
 
 	json_object_foreach(params, key, v) {
 		n = strlen(key);
-		for (p = m->params; (p = strstr(p, key)) != NULL; p += n)
-			if ((p == m->params || p[-1] == ' ') &&
-			    (p[n] == ' ' || p[n] == '\0'))
+		/* Compare whole words: "" or "na" must not match "name". */
+		for (p = m->params; *p != '\0'; p = *end ? end + 1 : end) {
+			end = strchr(p, ' ');
+			if (end == NULL)
+				end = p + strlen(p);
+			if (n > 0 && (size_t)(end - p) == n && memcmp(p, key, n) == 0)
 				break;
-		if (p == NULL) {
+		}
+		if (*p == '\0') {
 			snprintf(err, errlen, "%s takes no parameter \"%.32s\"",
 			    m->name, key);
 			return -1;
@@ -149,6 +153,33 @@ api_get_account(struct call *c, struct account *a)
 	return 0;
 }
 
+/*
+ * Whether a refusal of this uid goes to the audit log: at most once a minute
+ * per uid, so that a local user looping on a denied request cannot fill the
+ * disk.  The log line is written every time (journald has its own limits).
+ */
+static int
+api_audit_denied_due(uid_t uid)
+{
+	static struct { uid_t uid; int64_t at; } recent[16];
+	static size_t next;
+	int64_t now = db_now();
+	size_t i;
+
+	for (i = 0; i < sizeof(recent) / sizeof(recent[0]); i++) {
+		if (recent[i].at != 0 && recent[i].uid == uid) {
+			if (now - recent[i].at < 60)
+				return 0;
+			recent[i].at = now;
+			return 1;
+		}
+	}
+	recent[next].uid = uid;
+	recent[next].at = now;
+	next = (next + 1) % (sizeof(recent) / sizeof(recent[0]));
+	return 1;
+}
+
 static void
 api_log(const struct peer *p, const char *method, const char *target,
     const char *outcome, const char *why)
@@ -179,7 +210,8 @@ api_run(struct accountd *ad, const struct peer *p, struct proto_request *req)
 	if (peer_priv(ad, p) < m->priv) {
 		/* Each refusal is a security decision: logged and audited. */
 		api_log(p, m->name, "", "denied", "not in the required group");
-		(void)db_audit_add(ad->db, p, m->name, "", "denied", "");
+		if (api_audit_denied_due(p->uid))
+			(void)db_audit_add(ad->db, p, m->name, "", "denied", "");
 		return proto_encode_error(API_ERR_DENIED, m->priv == PRIV_ADMIN ?
 		    "permission denied: this needs root or membership of the "
 		    "accountd admin group" : "permission denied: this needs "
@@ -237,6 +269,12 @@ api_handle(struct accountd *ad, const struct peer *p, const char *buf, size_t le
 	} else {
 		frame = api_run(ad, p, &req);
 		proto_request_clear(&req);
+	}
+	/* An answer the client would refuse to read: say so instead. */
+	if (frame != NULL && strlen(frame) > PROTO_MAX_RESPONSE) {
+		free(frame);
+		frame = proto_encode_error(API_ERR_INVALID, "the answer is larger "
+		    "than the protocol allows: ask for less (a smaller --limit)");
 	}
 	/* Out of memory while encoding: a fixed answer rather than silence. */
 	if (frame == NULL)

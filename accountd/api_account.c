@@ -65,11 +65,11 @@ api_check_email(struct call *c, const char *s)
 }
 
 static int
-api_get_expires(struct call *c, const char **out)
+api_get_expires(struct call *c, bool required, const char **out)
 {
 	char err[128];
 
-	if (api_get_string(c, "expires", false, 16, out) == -1)
+	if (api_get_string(c, "expires", required, 16, out) == -1)
 		return -1;
 	if (*out && **out && dates_check_day(*out, err, sizeof(err)) == -1)
 		return api_fail(c, API_ERR_INVALID, "expires: %s", err);
@@ -132,7 +132,7 @@ api_account_add(struct call *c)
 	    (display && api_check_text(c, "display name", display) == -1) ||
 	    api_get_string(c, "email", false, 254, &email) == -1 ||
 	    (email && api_check_email(c, email) == -1) ||
-	    api_get_expires(c, &expires) == -1)
+	    api_get_expires(c, false, &expires) == -1)
 		goto out;
 	keys = json_object_get(c->params, "keys");
 	if (!json_is_array(keys) || json_array_size(keys) == 0) {
@@ -186,7 +186,7 @@ api_account_add(struct call *c)
 	if (!created && c->detail[0] == '\0')
 		snprintf(c->detail, sizeof(c->detail), "exists, converged");
 	c->result = api_account_json(c->ad, &a, true);
-	json_object_set_new(c->result, "created", json_boolean(created));
+	json_object_set_new(c->result, "new", json_boolean(created));
 	rc = 0;
 out:
 	account_clear(&a);
@@ -346,7 +346,7 @@ api_account_expire(struct call *c)
 	const char *expires;
 	int rc = -1;
 
-	if (api_get_account(c, &a) == -1 || api_get_expires(c, &expires) == -1)
+	if (api_get_account(c, &a) == -1 || api_get_expires(c, true, &expires) == -1)
 		goto out;
 	if (db_account_set_expires(c->ad->db, a.id, expires) != 0) {
 		api_db_fail(c);

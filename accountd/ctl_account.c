@@ -157,7 +157,7 @@ ctl_add(struct ctl *ctl, int argc, char **argv)
 		ctl_print_json(res);
 	} else {
 		printf("%s %s (%zu key%s, workspace %s, state %s).\n",
-		    json_is_true(json_object_get(res, "created")) ?
+		    json_is_true(json_object_get(res, "new")) ?
 		    "Created account" : "Account exists, now in line with this "
 		    "command:",
 		    argv[i], json_array_size(json_object_get(res, "keys")),
@@ -244,6 +244,9 @@ ctl_del(struct ctl *ctl, int argc, char **argv)
 			return CTL_FAIL;
 		json_decref(res);
 		res = NULL;
+		/* accountd drops idle connections: don't hold one while asking. */
+		client_close(ctl->client);
+		ctl->client = NULL;
 		if (!ctl_confirm(argv[i]))
 			return ctl_error("del: not confirmed, nothing changed (to "
 			    "purge without a prompt, add --yes)");

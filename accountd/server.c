@@ -35,6 +35,7 @@ struct conn {
 	size_t		 outlen, outoff;
 	int64_t		 last_ms;	/* last activity, for the idle timeout */
 	int		 closing;	/* close once out is written */
+	int		 unpriv;	/* peer in neither group: one answer, then close */
 };
 
 static int64_t
@@ -120,7 +121,11 @@ server_listen(const char *path)
 	snprintf(dir, sizeof(dir), "%s", path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		/* chmod: the umask must not make it owner-only, since
+		 * non-root peers (gateway, PAM callers) must reach the socket. */
+		if (mkdir(dir, 0755) == 0)
+			(void)chmod(dir, 0755);
+		else if (errno != EEXIST) {
 			log_error("cannot create %s: %s", dir, strerror(errno));
 			return -1;
 		}
@@ -183,28 +188,43 @@ static void
 server_accept(struct accountd *ad, int lfd, struct conn *conns)
 {
 	struct conn *c = NULL;
-	int fd, i;
+	struct peer p;
+	int fd, i, nunpriv = 0;
 
-	(void)ad;
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_warn("accept: %s", strerror(errno));
 		return;
 	}
-	for (i = 0; i < ACCOUNTD_MAX_CONN; i++)
-		if (conns[i].fd == -1) {
+	if (peer_from_socket(fd, &p) == -1) {
+		close(fd);
+		return;
+	}
+	for (i = 0; i < ACCOUNTD_MAX_CONN; i++) {
+		if (conns[i].fd == -1 && c == NULL)
 			c = &conns[i];
-			break;
-		}
+		else if (conns[i].fd != -1 && conns[i].unpriv)
+			nunpriv++;
+	}
 	if (c == NULL) {
 		log_warn("too many connections (%d): refusing one", ACCOUNTD_MAX_CONN);
 		close(fd);
 		return;
 	}
-	if (peer_from_socket(fd, &c->peer) == -1) {
+	/*
+	 * Anyone may connect, so peers that may call nothing get few slots
+	 * and one answer each: they cannot crowd out PAM and the gateway.
+	 */
+	c->unpriv = peer_priv(ad, &p) == PRIV_NONE;
+	if (c->unpriv && nunpriv >= ACCOUNTD_MAX_UNPRIV) {
+		log_info("peer=%s uid=%u pid=%d refused: too many connections of "
+		    "peers outside the accountd groups", p.name, (unsigned)p.uid,
+		    (int)p.pid);
 		close(fd);
+		c->unpriv = 0;
 		return;
 	}
+	c->peer = p;
 	c->fd = fd;
 	c->last_ms = server_now_ms();
 }
@@ -224,6 +244,8 @@ server_conn_process(struct accountd *ad, struct conn *c)
 		c->out = resp;
 		c->outlen = strlen(resp);
 		c->outoff = 0;
+		if (c->unpriv)
+			c->closing = 1;
 	}
 }
 

@@ -119,7 +119,7 @@ client_call(struct client *c, const char *method, json_t *params,
 		    "%s: %s", c->path, strerror(errno));
 		goto out;
 	}
-	r = proto_read_frame(c->fd, &resp, &len);
+	r = proto_read_frame(c->fd, PROTO_MAX_RESPONSE, &resp, &len);
 	if (r != 1) {
 		client_seterr(err, API_ERR_UNAVAILABLE, "no answer from accountd "
 		    "at %s: %s", c->path, r == 0 ? "connection closed" :

@@ -39,8 +39,14 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 
 	if (level > log_level_max)
 		return;
+	char *p;
+
 	/* A log line longer than the buffer is cut, never an error. */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Untrusted text in a message must not start a forged log line. */
+	for (p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (log_syslog) {
 		syslog(prio[level], "%s", msg);
 		return;

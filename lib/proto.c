@@ -54,8 +54,8 @@ proto_parse_object(const char *buf, size_t len, char *err, size_t errlen)
 	json_error_t jerr;
 	json_t *j;
 
-	if (len >= PROTO_MAX_LINE) {
-		snprintf(err, errlen, "frame longer than %d bytes", PROTO_MAX_LINE);
+	if (len >= PROTO_MAX_RESPONSE) {
+		snprintf(err, errlen, "frame longer than %d bytes", PROTO_MAX_RESPONSE);
 		return NULL;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
@@ -252,7 +252,7 @@ out:
 }
 
 int
-proto_read_frame(int fd, char **buf, size_t *len)
+proto_read_frame(int fd, size_t max, char **buf, size_t *len)
 {
 	char *b = NULL, *nb, *nl;
 	size_t cap = 0, n = 0, want;
@@ -266,14 +266,14 @@ proto_read_frame(int fd, char **buf, size_t *len)
 	 * second frame must find it still in the socket on the next call.
 	 */
 	for (;;) {
-		if (cap - n < 4096) {
-			if (cap >= PROTO_MAX_LINE) {
+		if (n == cap) {
+			if (cap >= max) {
 				errno = EMSGSIZE;
 				goto out;
 			}
 			cap = cap ? cap * 2 : 4096;
-			if (cap > PROTO_MAX_LINE)
-				cap = PROTO_MAX_LINE;
+			if (cap > max)
+				cap = max;
 			if ((nb = realloc(b, cap + 1)) == NULL)
 				goto out;
 			b = nb;

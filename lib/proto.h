@@ -18,7 +18,8 @@
 #include <jansson.h>
 
 #define PROTO_VERSION		1
-#define PROTO_MAX_LINE		(256 * 1024)
+#define PROTO_MAX_LINE		(256 * 1024)		/* a request */
+#define PROTO_MAX_RESPONSE	(16 * 1024 * 1024)	/* an answer */
 #define PROTO_MAX_METHOD	64
 
 /* Error codes carried in "error.code"; the enum is for C, strings on the wire. */
@@ -72,12 +73,12 @@ int	proto_decode_response(const char *buf, size_t len, enum api_err *code,
 	    json_t **result, char *err, size_t errlen);
 
 /*
- * Reads one frame from fd into *buf (malloc'd, NUL-terminated, newline
- * stripped; *len excludes it).  Returns 1 on a frame, 0 on clean EOF before
+ * Reads one frame of at most max bytes from fd into *buf (malloc'd,
+ * NUL-terminated, newline stripped; *len excludes it).  Returns 1 on a frame, 0 on clean EOF before
  * any byte, -1 on error, over-long frame or EOF inside a frame (errno set:
  * EMSGSIZE for over-long, EPROTO for a truncated frame).
  */
-int	proto_read_frame(int fd, char **buf, size_t *len);
+int	proto_read_frame(int fd, size_t max, char **buf, size_t *len);
 /* Writes all of frame; returns 0 or -1. */
 int	proto_write_frame(int fd, const char *frame);
 

@@ -22,15 +22,18 @@ this is not json
 {"v":1,"method":"account.list","method":"account.list"}
 @raw 7b2276223a312c226d6574686f64223a226163636f756e742e6c697374227d000a
 {"v":1,"method":"account.show","params":{"name":"alice","nmae":"x"}}
+{"v":1,"method":"account.show","params":{"name":"alice","":1}}
+{"v":1,"method":"account.show","params":{"name":"alice","nam":1}}
 {"v":1,"method":"account.list"}
 EOF2
 want=(bad_request bad_request bad_request version bad_request bad_request bad_request
-	unknown_method bad_request bad_request invalid bad_request bad_request bad_request)
+	unknown_method bad_request bad_request invalid bad_request bad_request bad_request
+	bad_request bad_request)
 for i in "${!want[@]}"; do
 	line=$(sed -n "$((i + 1))p" "$T/out")
 	case "$line" in *"\"code\":\"${want[$i]}\""*) ;; *) fail "frame $((i + 1)): want ${want[$i]}, got: $line" ;; esac
 done
-sed -n 15p "$T/out" | grep -q '"ok":true,"result":{"accounts":\[{' || fail "connection did not survive: $(sed -n 15p "$T/out")"
+sed -n 17p "$T/out" | grep -q '"ok":true,"result":{"accounts":\[{' || fail "connection did not survive: $(sed -n 17p "$T/out")"
 grep -q 'account.show takes no parameter \\"nmae\\"' "$T/out" || fail "unknown parameter not named"
 
 # An over-long frame: one error, then the connection is closed.

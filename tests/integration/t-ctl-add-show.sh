@@ -53,7 +53,7 @@ expect_rc 0 ctl add bob --key - --json <"$T/keys/bob.pub"
 /usr/bin/python3 - "$T/out" <<'PY' || fail "add --json"
 import json, sys
 a = json.load(open(sys.argv[1]))
-assert a["created"] is True and len(a["keys"]) == 1
+assert a["new"] is True and len(a["keys"]) == 1
 assert a["ssh_config"] == ("Host meduse\n    HostName meduse.lab.example\n    Port 2222\n"
     "    User bob\n    IdentityFile ~/.ssh/id_rsa\n    IdentitiesOnly yes\n"), a["ssh_config"]
 PY

@@ -149,22 +149,22 @@ test_read_frames(void **state)
 	/* Two pipelined frames: the first read must leave the second intact. */
 	assert_int_equal(proto_write_frame(sv[0], "{\"a\":1}\n{\"b\":2}\npartial"), 0);
 	shutdown(sv[0], SHUT_WR);
-	assert_int_equal(proto_read_frame(sv[1], &buf, &len), 1);
+	assert_int_equal(proto_read_frame(sv[1], PROTO_MAX_LINE, &buf, &len), 1);
 	assert_string_equal(buf, "{\"a\":1}");
 	assert_int_equal(len, 7);
 	free(buf);
-	assert_int_equal(proto_read_frame(sv[1], &buf, &len), 1);
+	assert_int_equal(proto_read_frame(sv[1], PROTO_MAX_LINE, &buf, &len), 1);
 	assert_string_equal(buf, "{\"b\":2}");
 	free(buf);
 	/* EOF inside a frame is an error, not a frame. */
-	assert_int_equal(proto_read_frame(sv[1], &buf, &len), -1);
+	assert_int_equal(proto_read_frame(sv[1], PROTO_MAX_LINE, &buf, &len), -1);
 	assert_null(buf);
 	close(sv[0]);
 	close(sv[1]);
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	shutdown(sv[0], SHUT_WR);
-	assert_int_equal(proto_read_frame(sv[1], &buf, &len), 0);
+	assert_int_equal(proto_read_frame(sv[1], PROTO_MAX_LINE, &buf, &len), 0);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -190,7 +190,7 @@ test_read_overlong(void **state)
 		_exit(0);
 	}
 	close(sv[0]);
-	assert_int_equal(proto_read_frame(sv[1], &buf, &len), -1);
+	assert_int_equal(proto_read_frame(sv[1], PROTO_MAX_LINE, &buf, &len), -1);
 	assert_null(buf);
 	close(sv[1]);
 }
