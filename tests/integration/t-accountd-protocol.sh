@@ -63,3 +63,10 @@ expect_rc 0 ctl show alice
 wait "$silent"
 kill -0 "$ACCOUNTD_PID" || fail "accountd died"
 expect_in "$T/accountd.log" 'sent a malformed request'
+# Untrusted text in log lines cannot start a line of its own.
+raw >"$T/out" <<'EOF2'
+{"v":1,"method":"account.list","x\naccountd: info: forged":1}
+EOF2
+expect_in "$T/out" '"code":"bad_request"'
+expect_not_in "$T/accountd.log" '^accountd: info: forged'
+expect_in "$T/accountd.log" 'x\?accountd: info: forged'
