@@ -65,17 +65,8 @@ akeys_sshd_start() {
 		"$SSHD" -D -e -f "$T/sshd_config" >>"$T/sshd.log" 2>&1 &
 		SSHD_PID=$!
 		_pids+=("$SSHD_PID")
-		for i in $(seq 1 100); do
-			if ! kill -0 "$SSHD_PID" 2>/dev/null; then
-				break	# it died: maybe the port was taken meanwhile
-			fi
-			if ss -Htln "src $SSHD_ADDR:$SSHD_PORT" | grep -q .; then
-				return 0
-			fi
-			sleep 0.05
-		done
-		kill "$SSHD_PID" 2>/dev/null
-		wait "$SSHD_PID" 2>/dev/null
+		# A death here may be a port taken meanwhile: try another.
+		wait_listening "$SSHD_PID" "$SSHD_ADDR" "$SSHD_PORT" && return 0
 	done
 	cat "$T/sshd.log" >&2
 	fail "sshd did not start listening on $SSHD_ADDR"

@@ -68,13 +68,7 @@ gw_upstream_start() {
 		"$SSHD" -D -e -f "$T/upstream_config" >>"$T/upstream.log" 2>&1 &
 		UP_PID=$!
 		_pids+=("$UP_PID")
-		for i in $(seq 1 100); do
-			kill -0 "$UP_PID" 2>/dev/null || break
-			ss -Htln "src $UP_ADDR:$UP_PORT" | grep -q . && return 0
-			sleep 0.05
-		done
-		kill "$UP_PID" 2>/dev/null
-		wait "$UP_PID" 2>/dev/null
+		wait_listening "$UP_PID" "$UP_ADDR" "$UP_PORT" && return 0
 	done
 	cat "$T/upstream.log" >&2
 	fail "the upstream sshd did not start on $UP_ADDR"
@@ -111,13 +105,7 @@ gw_start() {
 		    "$GW" -d -c "$CONF" >>"$T/gateway.log" 2>&1 &
 		GW_PID=$!
 		_pids+=("$GW_PID")
-		for i in $(seq 1 100); do
-			kill -0 "$GW_PID" 2>/dev/null || break
-			ss -Htln "src $GW_ADDR:$GW_PORT" | grep -q . && return 0
-			sleep 0.05
-		done
-		kill "$GW_PID" 2>/dev/null
-		wait "$GW_PID" 2>/dev/null
+		wait_listening "$GW_PID" "$GW_ADDR" "$GW_PORT" && return 0
 	done
 	cat "$T/gateway.log" >&2
 	fail "meduse-sshd did not start listening on $GW_ADDR"

@@ -80,6 +80,20 @@ stop_accountd() {
 	return 0
 }
 
+# wait_listening PID ADDR PORT: waits until PID listens on ADDR:PORT (0), or
+# stops it when it dies or never listens (1: the caller may retry a port).
+wait_listening() {
+	local pid=$1 addr=$2 port=$3 i
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		ss -Htln "src $addr:$port" | grep -q . && return 0
+		sleep 0.05
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 1
+}
+
 wait_for_socket() {
 	local i
 	for i in $(seq 1 100); do
