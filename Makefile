@@ -134,8 +134,8 @@ check: deps
 	tests/run-fuzz.sh build
 
 demo: deps
-	$(MAKE) BUILD=build all
-	scripts/demo.sh build
+	$(MAKE) -s --no-print-directory BUILD=$(BUILD) all
+	scripts/demo.sh --no-build $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \

@@ -192,6 +192,10 @@ int	 api_auth_lookup(struct call *c);
 int	 api_keys_insert(struct call *c, const struct account *a, json_t *keys,
 	    int *added);
 
+/* api_auth.c */
+int	 api_auth_login(struct call *c);
+int	 api_auth_refused(struct call *c);
+
 /* api_audit.c */
 int	 api_audit_list(struct call *c);
 int	 api_server_info(struct call *c);

@@ -41,6 +41,12 @@ static const struct api_method api_methods[] = {
 	{ "account.state", PRIV_GATEWAY, 0, "name", api_account_state },
 	{ "auth.lookup", PRIV_GATEWAY, 0, "fingerprint type blob user touch",
 	  api_auth_lookup },
+	/* Audited: the key's use and its row in one transaction. */
+	{ "auth.login", PRIV_GATEWAY, 1, "user fingerprint source workspace",
+	  api_auth_login },
+	/* Not a change: it writes its own audit row, rate-limited (api_auth.c). */
+	{ "auth.refused", PRIV_GATEWAY, 0,
+	  "user fingerprint source reason attempts", api_auth_refused },
 	{ "route.resolve", PRIV_GATEWAY, 0, "name workspace", api_route_resolve },
 	{ "server.info", PRIV_GATEWAY, 0, "", api_server_info },
 };

@@ -43,6 +43,13 @@ struct config {
 		int		max_sessions;		/* channels per connection */
 		char		*pam_service;		/* "" disables the PAM stage */
 		char		*public_host;		/* name users connect to; "": hostname */
+		uint64_t	keepalive_ms;		/* 0: no keepalives to the client */
+		int		keepalive_count_max;	/* unanswered ones before closing */
+		uint64_t	idle_timeout_ms;	/* no channel data; 0: never */
+		uint64_t	drain_grace_ms;		/* SIGTERM: time sessions get to end */
+		struct config_strings env_allow;	/* fnmatch patterns of env names */
+		char		*upstream_host_keys;	/* tofu | pinned */
+		char		*upstream_known_hosts;	/* "": state_dir/sshd/known_hosts */
 	} gateway;
 
 	struct {

@@ -244,3 +244,36 @@ config_check_workspace(const char *s, char *err, size_t errlen)
 {
 	return names_check_workspace(s, err, errlen);
 }
+
+/*
+ * An environment variable name, or an fnmatch pattern of names with * and ?
+ * ("LC_*").  Brackets and backslashes are refused: a class like [!A] would
+ * let through more than an admin reading the list expects.
+ */
+int
+config_check_env_pattern(const char *s, char *err, size_t errlen)
+{
+	char qbuf[64];
+
+	if (s[0] == '\0' || !config_check_chars(s, true, "_*?")) {
+		snprintf(err, errlen, "\"%s\" is not a variable name pattern (use "
+		    "letters, digits, '_' and the wildcards * and ?, e.g. "
+		    "\"LC_*\")", QUOTE(s));
+		return -1;
+	}
+	return 0;
+}
+
+/* How the workspace's host key is trusted: on first use, or only if listed. */
+int
+config_check_host_key_policy(const char *s, char *err, size_t errlen)
+{
+	char qbuf[64];
+
+	if (strcmp(s, "tofu") == 0 || strcmp(s, "pinned") == 0)
+		return 0;
+	snprintf(err, errlen, "\"%s\" is not a host key policy: use tofu (trust "
+	    "on first use) or pinned (only keys already in the known_hosts "
+	    "file)", QUOTE(s));
+	return -1;
+}

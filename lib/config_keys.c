@@ -29,6 +29,11 @@ static const char *const def_command[] = {
 	"coder", "ssh", "--stdio", "{workspace}", NULL
 };
 static const char *const def_empty[] = { NULL };
+/* Locale, terminal and editor variables; OpenSSH's AcceptEnv applies upstream too. */
+static const char *const def_env_allow[] = {
+	"LANG", "LC_*", "LANGUAGE", "TERM", "COLORTERM", "TZ", "GIT_PROTOCOL",
+	"TERM_PROGRAM", "TERM_PROGRAM_VERSION", "VSCODE_*", NULL
+};
 
 #define SECTION(n)	{ .name = n, .type = CONFIG_T_SECTION }
 #define STR(n, f, d, chk) \
@@ -69,6 +74,20 @@ const struct config_key config_keys[] = {
 	STR("gateway.pam_service", gateway.pam_service, "meduse-sshd",
 	    config_check_pam_service),
 	STR("gateway.public_host", gateway.public_host, "", NULL),
+	NUM("gateway.keepalive", CONFIG_T_DURATION, gateway.keepalive_ms,
+	    0, 24 * HOUR_MS, "30s"),
+	NUM("gateway.keepalive_count_max", CONFIG_T_INT,
+	    gateway.keepalive_count_max, 1, 1000, "3"),
+	NUM("gateway.idle_timeout", CONFIG_T_DURATION, gateway.idle_timeout_ms,
+	    0, 30LL * 24 * HOUR_MS, "0"),
+	NUM("gateway.drain_grace", CONFIG_T_DURATION, gateway.drain_grace_ms,
+	    0, HOUR_MS, "25s"),
+	LIST("gateway.env_allow", gateway.env_allow, def_env_allow,
+	    config_check_env_pattern),
+	STR("gateway.upstream_host_keys", gateway.upstream_host_keys, "tofu",
+	    config_check_host_key_policy),
+	STR("gateway.upstream_known_hosts", gateway.upstream_known_hosts, "",
+	    config_check_opt_abs_path),
 
 	SECTION("route"),
 	STR("route.resolver", route.resolver, "static", config_check_resolver),

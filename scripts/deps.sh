@@ -11,6 +11,7 @@ pkgs=(
 	libcmocka-dev pamtester valgrind
 	openssh-client openssh-server rsync util-linux ssh-audit
 	python3 iproute2 man-db
+	xvfb xauth x11-utils curl
 )
 
 missing=()

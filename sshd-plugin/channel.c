@@ -29,12 +29,6 @@ struct channel_entry {
 	channel_fn	 fn;		/* replies to the message itself */
 };
 
-/* Variables a client may set upstream (OpenSSH's AcceptEnv is applied there too). */
-static const char *const channel_env_allow[] = {
-	"LANG", "LC_*", "LANGUAGE", "TERM", "COLORTERM", "TZ", "GIT_PROTOCOL",
-	"TERM_PROGRAM", "TERM_PROGRAM_VERSION", "VSCODE_*", NULL
-};
-
 /* libssh 0.10 marks the pty accessors deprecated; they are the only way to
  * read a message's pty-req and window-change fields. */
 #pragma GCC diagnostic push
@@ -216,15 +210,17 @@ chan_req_env(struct conn *c, ssh_message msg)
 	struct relay_chan *rc = channel_find(c, msg);
 	const char *name = ssh_message_channel_request_env_name(msg);
 	const char *value = ssh_message_channel_request_env_value(msg);
+	const struct config_strings *allow = &c->cfg->gateway.env_allow;
 	size_t i;
 	int r;
 
 	if (rc == NULL || name == NULL || value == NULL)
 		return channel_reply(msg, -1);
-	for (i = 0; channel_env_allow[i] != NULL; i++)
-		if (fnmatch(channel_env_allow[i], name, 0) == 0)
+	/* gateway.env_allow; OpenSSH's AcceptEnv is applied upstream too. */
+	for (i = 0; i < allow->n; i++)
+		if (fnmatch(allow->v[i], name, 0) == 0)
 			break;
-	if (channel_env_allow[i] == NULL) {
+	if (i == allow->n) {
 		log_debug("user %s from %s: env %.64s not allowed", c->login,
 		    c->peer, name);
 		return channel_reply(msg, -1);
@@ -476,6 +472,9 @@ channel_upstream_message(ssh_session session, ssh_message msg, void *userdata)
 	return 0;
 }
 
+/* One process per connection: this is per connection. */
+static bool	channel_unknown_logged;
+
 static const char *
 channel_type_name(int type, int subtype)
 {
@@ -489,8 +488,12 @@ channel_type_name(int type, int subtype)
 		default: return "channel open";
 		}
 	case SSH_REQUEST_CHANNEL:
+		/* libssh 0.10 gives neither the name nor the fields of these,
+		 * so "break" cannot be told from, say, PuTTY's winadj: all are
+		 * refused, with a failure reply when the client wants one. */
 		switch (subtype) {
-		default: return "unknown channel request";
+		default: return "unknown channel request (break is one: "
+		    "libssh 0.10 cannot relay it)";
 		}
 	case SSH_REQUEST_GLOBAL:
 		switch (subtype) {
@@ -532,7 +535,15 @@ channel_message(ssh_session session, ssh_message msg, void *userdata)
 			return channel_table[i].fn(c, msg);
 		}
 	}
-	log_info("user %s from %s: %s refused (not supported by the gateway)",
-	    c->login, c->peer, channel_type_name(type, subtype));
+	/* Some clients send unknown channel requests often (PuTTY's winadj
+	 * with each window adjust): after the first, they go to debug. */
+	if (type == SSH_REQUEST_CHANNEL && channel_unknown_logged)
+		log_debug("user %s from %s: %s refused", c->login, c->peer,
+		    channel_type_name(type, subtype));
+	else
+		log_info("user %s from %s: %s refused (not supported by the "
+		    "gateway)", c->login, c->peer, channel_type_name(type, subtype));
+	if (type == SSH_REQUEST_CHANNEL)
+		channel_unknown_logged = true;
 	return 1;
 }

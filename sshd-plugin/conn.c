@@ -3,7 +3,9 @@
  * exchange, waits for publickey authentication (auth.c) within
  * login_grace_time, connects upstream (route.c, upstream.c) and then polls
  * both sessions until the client leaves, relaying channels (channel.c,
- * relay.c).
+ * relay.c).  It keeps the timers of the connection: keepalives to find a
+ * client that vanished, the idle timeout, and the goodbye when the gateway
+ * stops.
  *
  * Trust boundary: the client is untrusted until authenticated, and even
  * then only gets what the upstream allows; a failure here ends this one
@@ -12,19 +14,49 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/* glibc's <netinet/tcp.h> lacks tcpi_bytes_received; the kernel's has it. */
+#include <linux/tcp.h>
 
 #include "log.h"
 #include "meduse-sshd.h"
 
 static struct conn	conn_state;
+static volatile sig_atomic_t	conn_sig_term;	/* the gateway is stopping */
 
-/* login_grace_time: SIGALRM's default action ends the child; say why first. */
+/* After authentication, SIGTERM (listen.c's end of a drain) lets the loop
+ * tell the client why before the connection ends. */
+static void
+conn_on_term(int sig)
+{
+	(void)sig;
+	conn_sig_term = 1;
+}
+
+static int64_t
+conn_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * login_grace_time: during the key exchange the child ends at once, saying
+ * why; once in the authentication loop, the loop ends it, so that refused
+ * attempts are still audited (auth_record_refusal()).
+ */
+static volatile sig_atomic_t	conn_in_auth, conn_grace_over;
+
 static void
 conn_on_alarm(int sig)
 {
@@ -33,6 +65,10 @@ conn_on_alarm(int sig)
 	ssize_t r;
 
 	(void)sig;
+	if (conn_in_auth) {
+		conn_grace_over = 1;
+		return;
+	}
 	r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	(void)r;
 	_exit(1);
@@ -61,6 +97,8 @@ conn_finish(struct conn *c, int status)
 	}
 	ssh_disconnect(c->client);
 	ssh_free(c->client);
+	/* After the client is gone: recording costs it no time. */
+	auth_record_refusal(c);
 	if (c->startup_fd != -1)
 		close(c->startup_fd);
 	exit(status);
@@ -76,6 +114,7 @@ conn_finish(struct conn *c, int status)
 static void
 conn_disconnect(struct conn *c, const char *reason)
 {
+	struct relay_chan *rc;
 	struct pollfd pfd;
 	char buf[4096];
 	int fd, i;
@@ -89,6 +128,10 @@ conn_disconnect(struct conn *c, const char *reason)
 	fd = dup(ssh_get_fd(c->client));
 	ssh_session_set_disconnect_message(c->client, reason);
 	ssh_disconnect(c->client);
+	/* ssh_disconnect() freed the client's channels: the relay must not
+	 * touch them again (relay_close_all() skips NULL ones). */
+	for (rc = c->chans; rc != NULL; rc = rc->next)
+		rc->down = NULL;
 	if (fd == -1)
 		return;
 	shutdown(fd, SHUT_WR);
@@ -151,12 +194,131 @@ out:
 	return rc;
 }
 
+/* "90 s" or "1500 ms", for messages about a configured duration. */
+static const char *
+conn_duration(uint64_t ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%llu s", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%llu ms", (unsigned long long)ms);
+	return buf;
+}
+
+/*
+ * Payload bytes the kernel received from the client so far: any packet at
+ * all (a keepalive reply included) proves it alive.  libssh reads the
+ * socket itself and does not say when it last did.  Returns -1 when unknown.
+ */
+static int
+conn_rx_bytes(struct conn *c, uint64_t *bytes)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(ssh_get_fd(c->client), IPPROTO_TCP, TCP_INFO, &ti,
+	    &len) == -1 || len < offsetof(struct tcp_info, tcpi_bytes_received) +
+	    sizeof(ti.tcpi_bytes_received))
+		return -1;
+	*bytes = ti.tcpi_bytes_received;
+	return 0;
+}
+
+/*
+ * gateway.keepalive, as OpenSSH's ClientAliveInterval and CountMax: after an
+ * interval in which the client sent nothing, a keepalive@openssh.com request
+ * (want reply) goes to it; when keepalive_count_max of them in a row got
+ * nothing back, the client is gone and the connection is closed.  The
+ * upstream leg gets an SSH_MSG_IGNORE at each check: enough for NAT and
+ * firewalls, and unlike a global request it cannot be confused with the
+ * reply to a tcpip-forward that channel.c is waiting for.
+ */
+static int
+conn_keepalive(struct conn *c, int64_t now)
+{
+	const struct config *cfg = c->cfg;
+	uint64_t rx;
+	char d[32];
+
+	c->ka_next_ms = now + (int64_t)cfg->gateway.keepalive_ms;
+	if (c->upstream != NULL)
+		ssh_send_ignore(c->upstream, "");
+	if (conn_rx_bytes(c, &rx) == -1)
+		rx = c->ka_rx_bytes + 1;	/* unknown: never judge it dead */
+	if (rx != c->ka_rx_bytes) {
+		c->ka_rx_bytes = rx;
+		c->ka_missed = 0;
+		return 0;
+	}
+	if (c->ka_missed >= cfg->gateway.keepalive_count_max) {
+		log_info("user %s from %s: no answer to %d keepalives %s apart: "
+		    "closing the connection (gateway.keepalive)", c->login,
+		    c->peer, c->ka_missed,
+		    conn_duration(cfg->gateway.keepalive_ms, d, sizeof(d)));
+		conn_disconnect(c, "meduse: no answer to keepalives: connection "
+		    "closed");
+		return -1;
+	}
+	/* libssh keeps one request outstanding: a call while the previous
+	 * reply is unread only collects it, so the second call sends. */
+	ssh_send_keepalive(c->client);
+	ssh_send_keepalive(c->client);
+	c->ka_missed++;
+	return 0;
+}
+
+/* The keepalive and idle timers; -1 once the connection was closed. */
+static int
+conn_timers(struct conn *c)
+{
+	const struct config *cfg = c->cfg;
+	int64_t now = conn_now_ms();
+	char d[32], reason[128];
+
+	if (c->data_seen) {
+		c->data_seen = false;
+		c->idle_since_ms = now;
+	}
+	if (cfg->gateway.idle_timeout_ms > 0 &&
+	    now - c->idle_since_ms >= (int64_t)cfg->gateway.idle_timeout_ms) {
+		conn_duration(cfg->gateway.idle_timeout_ms, d, sizeof(d));
+		log_info("user %s from %s: no channel data for %s: closing the "
+		    "connection (gateway.idle_timeout)", c->login, c->peer, d);
+		snprintf(reason, sizeof(reason), "meduse: idle for %s: connection "
+		    "closed", d);
+		conn_disconnect(c, reason);
+		return -1;
+	}
+	if (cfg->gateway.keepalive_ms > 0 && now >= c->ka_next_ms)
+		return conn_keepalive(c, now);
+	return 0;
+}
+
+/* Until the next timer is due, at most a second (SIGTERM is seen then). */
+static int
+conn_poll_ms(const struct conn *c)
+{
+	const struct config *cfg = c->cfg;
+	int64_t now = conn_now_ms(), wait = 1000, t;
+
+	if (cfg->gateway.idle_timeout_ms > 0) {
+		t = c->idle_since_ms + (int64_t)cfg->gateway.idle_timeout_ms - now;
+		if (t < wait)
+			wait = t;
+	}
+	if (cfg->gateway.keepalive_ms > 0 && c->ka_next_ms - now < wait)
+		wait = c->ka_next_ms - now;
+	return wait < 10 ? 10 : (int)wait;
+}
+
 void
 conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
     int startup_fd)
 {
 	struct conn *c = &conn_state;
 	struct sigaction sa;
+	bool held = false;	/* relay.c keeps a packet's tail back */
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -195,8 +357,14 @@ conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
 	    ssh_event_add_session(c->event, c->client) != SSH_OK)
 		conn_finish(c, 1);
 
+	conn_in_auth = 1;
 	while (!c->authenticated) {
 		rc = ssh_event_dopoll(c->event, 1000);
+		if (conn_grace_over) {
+			log_info("connection from %s: login grace time over: closing "
+			    "the unauthenticated connection", c->peer);
+			conn_finish(c, 1);
+		}
 		if (rc == SSH_ERROR || !ssh_is_connected(c->client))
 			conn_finish(c, 0);
 		if (c->auth_failures >= GW_MAX_AUTH_TRIES) {
@@ -211,20 +379,34 @@ conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
 	if (conn_upstream_ensure(c) == -1)
 		conn_finish(c, 0);
 
+	sa.sa_handler = conn_on_term;
+	sigaction(SIGTERM, &sa, NULL);		/* no SA_RESTART: poll returns */
+	c->idle_since_ms = conn_now_ms();
+	c->ka_next_ms = c->idle_since_ms + (int64_t)cfg->gateway.keepalive_ms;
+	(void)conn_rx_bytes(c, &c->ka_rx_bytes);
 	while (!c->closing) {
-		rc = ssh_event_dopoll(c->event, 1000);
-		relay_flush(c);
+		rc = ssh_event_dopoll(c->event, held ? GW_RELAY_HOLD_MS :
+		    conn_poll_ms(c));
+		held = relay_flush(c, rc == SSH_AGAIN);
+		if (conn_sig_term) {
+			log_info("user %s from %s: the gateway is stopping: closing "
+			    "the connection", c->login, c->peer);
+			conn_disconnect(c, "meduse: the gateway is shutting down");
+			break;
+		}
 		if (rc == SSH_ERROR && !ssh_is_connected(c->client))
 			break;
 		if (!ssh_is_connected(c->client))
 			break;
 		if (c->upstream == NULL || !ssh_is_connected(c->upstream)) {
 			/* Deliver what the upstream sent before it went away. */
-			relay_flush(c);
+			relay_flush(c, true);
 			log_info("user %s from %s: upstream closed the connection",
 			    c->login, c->peer);
 			break;
 		}
+		if (conn_timers(c) == -1)
+			break;
 	}
 	log_info("user %s from %s: disconnected", c->login, c->peer);
 	conn_finish(c, 0);

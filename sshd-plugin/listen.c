@@ -28,6 +28,7 @@
 #include "xmalloc.h"
 
 #define LISTEN_MAX_FDS	32
+#define LISTEN_END_MS	5000	/* after the drain: SIGTERM, then SIGKILL */
 
 struct listen_child {
 	pid_t	pid;
@@ -299,17 +300,29 @@ listen_reload(const char *cfg_path, struct config **cfg, ssh_bind *bind)
 	log_info("configuration reloaded");
 }
 
-/* SIGTERM: no new connections; open ones get GW_DRAIN_MS, then are ended. */
+/*
+ * SIGTERM: no new connections; open ones get gateway.drain_grace, then are
+ * sent SIGTERM (conn.c tells their clients why).  A second SIGTERM ends the
+ * wait at once.
+ */
 static void
-listen_drain(void)
+listen_drain(const struct config *cfg)
 {
 	struct timespec start, now;
+	uint64_t grace_ms = cfg->gateway.drain_grace_ms;
+	siginfo_t info;
 	size_t i;
 	long ms;
 	int first = listen_sig_term;
 
-	log_info("SIGTERM: draining %zu connections (up to %d s)",
-	    listen_nchildren, GW_DRAIN_MS / 1000);
+	if (grace_ms % 1000 == 0)
+		log_info("SIGTERM: draining %zu connections (up to %llu s, "
+		    "gateway.drain_grace)", listen_nchildren,
+		    (unsigned long long)(grace_ms / 1000));
+	else
+		log_info("SIGTERM: draining %zu connections (up to %llu ms, "
+		    "gateway.drain_grace)", listen_nchildren,
+		    (unsigned long long)grace_ms);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		listen_reap();
@@ -318,16 +331,32 @@ listen_drain(void)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		ms = (now.tv_sec - start.tv_sec) * 1000 +
 		    (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (ms >= GW_DRAIN_MS || listen_sig_term > first)
+		if ((uint64_t)ms >= grace_ms || listen_sig_term > first)
 			break;
 		poll(NULL, 0, 100);
 	}
-	if (listen_nchildren > 0) {
-		log_info("ending %zu remaining connections", listen_nchildren);
-		for (i = 0; i < listen_nchildren; i++)
-			kill(listen_children[i].pid, SIGTERM);
-		while (listen_nchildren > 0 && waitpid(-1, NULL, 0) > 0)
-			listen_reap();
+	if (listen_nchildren == 0)
+		return;
+	log_info("ending %zu remaining connections", listen_nchildren);
+	for (i = 0; i < listen_nchildren; i++)
+		kill(listen_children[i].pid, SIGTERM);
+	/* Each says goodbye to its client; one stuck in a blocking upstream
+	 * call must not hold the stop for ever. */
+	for (i = 0; i < LISTEN_END_MS / 100 && listen_nchildren > 0; i++) {
+		poll(NULL, 0, 100);
+		listen_reap();
+	}
+	if (listen_nchildren > 0)
+		log_warn("killing %zu connection processes that did not end",
+		    listen_nchildren);
+	for (i = 0; i < listen_nchildren; i++)
+		kill(listen_children[i].pid, SIGKILL);
+	/* WNOWAIT: listen_reap() does the reaping and the bookkeeping. */
+	while (listen_nchildren > 0) {
+		if (waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) == -1 &&
+		    errno != EINTR)
+			break;
+		listen_reap();
 	}
 }
 
@@ -401,7 +430,7 @@ listen_run(const char *cfg_path, struct config *cfg)
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	nfds = 0;
-	listen_drain();
+	listen_drain(cfg);
 	log_info("stopped");
 	rc = 0;
 out:

@@ -31,9 +31,10 @@ main_usage(FILE *fp)
 	    "  -f         stay in the foreground (always; accepted for habit)\n"
 	    "  -s         log to syslog (authpriv) instead of stderr\n"
 	    "  -V         print the version\n"
-	    "Signals: SIGTERM drains (no new connections, open ones get %d s),\n"
-	    "SIGHUP reloads the configuration for new connections.\n"
-	    "See meduse-sshd(8).\n", GW_DRAIN_MS / 1000);
+	    "Signals: SIGTERM drains (no new connections, open ones get\n"
+	    "gateway.drain_grace, 25 s by default), SIGHUP reloads the\n"
+	    "configuration for new connections.\n"
+	    "See meduse-sshd(8).\n");
 }
 
 /* -t: every configured host key must load; a generated one may not exist yet. */

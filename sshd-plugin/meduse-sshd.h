@@ -45,9 +45,9 @@
 			"chacha20-poly1305@openssh.com,aes256-ctr,aes128-ctr"
 
 #define GW_MAX_AUTH_TRIES	6	/* refusals before the connection is closed */
-#define GW_DRAIN_MS		25000	/* SIGTERM: time open sessions get to end */
 #define GW_UPSTREAM_TIMEOUT_S	10	/* connect and key exchange upstream */
 #define GW_RELAY_CHUNK		65536	/* bytes moved per read when draining */
+#define GW_RELAY_HOLD_MS	1	/* a packet's tail waits this long for more (relay.c) */
 
 struct route {
 	char	 account[NAME_MAX_LEN + 1];
@@ -76,6 +76,10 @@ struct conn {
 	char			 fingerprint[KEY_FP_LEN];	/* key that authenticated */
 	bool			 authenticated;
 	int			 auth_failures;
+	/* The refusal audited if the connection ends without a login (auth.c) */
+	char			 refused_login[NAME_MAX_LEN * 2 + 2];	/* printable copy */
+	char			 refused_fp[KEY_FP_LEN];	/* "" when unknown */
+	const char		*refused_reason;	/* NULL: nothing refused */
 	int			 startup_fd;	/* to the parent; closed once authenticated */
 	pid_t			 upstream_pid;	/* transport command child, or 0 */
 	struct relay_chan	*chans;		/* open channel pairs */
@@ -84,6 +88,11 @@ struct conn {
 	bool			 agent_forwarding;	/* client sent auth-agent-req */
 	bool			 x11_forwarding;	/* client sent x11-req */
 	int			 nforwards;	/* tcpip-forward requests granted */
+	bool			 data_seen;	/* channel data since conn.c last looked (relay.c sets) */
+	int64_t			 idle_since_ms;	/* monotonic: last channel data */
+	int64_t			 ka_next_ms;	/* monotonic: next keepalive check */
+	uint64_t		 ka_rx_bytes;	/* TCP bytes received from the client at the last check */
+	int			 ka_missed;	/* keepalives sent with no byte back since */
 };
 
 /* A client channel and its upstream twin. */
@@ -120,6 +129,7 @@ int	conn_upstream_ensure(struct conn *c);
 /* auth.c */
 int	auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
 	    char signature_state, void *userdata);
+void	auth_record_refusal(struct conn *c);
 
 /* pam.c */
 int	pam_account_check(const struct config *cfg, const char *account,
@@ -142,7 +152,7 @@ int	channel_upstream_message(ssh_session session, ssh_message msg,
 /* relay.c */
 struct relay_chan *relay_chan_new(struct conn *c, const char *kind,
 	    ssh_channel down, ssh_channel up);
-void	relay_flush(struct conn *c);
+bool	relay_flush(struct conn *c, bool idle);
 void	relay_close_all(struct conn *c);
 
 #endif

@@ -15,6 +15,16 @@
  * EOF and CLOSE are relayed only once everything before them has been
  * delivered.
  *
+ * Packet sizes: an OpenSSH peer allows 32 KiB packets, and its sshd sends
+ * 32 KiB of data in each; libssh keeps 10 bytes of the peer's maximum for
+ * headers, so relaying each 32 KiB as it comes would cost a full packet and
+ * a 10-byte one, each with its own encryption, send and poll.  While more
+ * is coming, only whole packets leave and the tail waits in libssh's buffer
+ * for the next ones; it goes out as soon as a poll round of GW_RELAY_HOLD_MS
+ * brings nothing, after RELAY_HOLD_ROUNDS busy rounds (another channel is
+ * streaming), or with the sender's EOF.  Writes smaller than a packet
+ * (interactive use) are never held.
+ *
  * Trust boundary: bytes are opaque here; both sides are peers whose windows
  * we respect but whose data we never interpret.
  */
@@ -25,20 +35,28 @@
 #include "meduse-sshd.h"
 #include "xmalloc.h"
 
-/* Bytes read out of a libssh buffer that the other side did not take yet
- * (a write returns short while a key re-exchange is running). */
-struct relay_carry {
-	char	*buf;		/* GW_RELAY_CHUNK bytes, allocated on first use */
-	size_t	 off, len;
+#define RELAY_PACKET		(32768 - 10)	/* data in one packet, see above */
+#define RELAY_HOLD_ROUNDS	32
+
+/* One stream (stdout or stderr) in one direction. */
+struct relay_dir {
+	/* Bytes read out of a libssh buffer that the other side did not take
+	 * yet (a write returns short while a key re-exchange is running):
+	 * GW_RELAY_CHUNK bytes, allocated on first use. */
+	char		*carry;
+	size_t		 off, len;
+	bool		 held;		/* a tail is kept back on purpose */
+	unsigned long	 held_round;	/* relay_round when it was */
 };
 
 struct relay_chan_priv {
 	struct relay_chan	pub;
-	struct relay_carry	carry_down[2];	/* upstream -> client, [stdout, stderr] */
-	struct relay_carry	carry_up[2];	/* client -> upstream */
+	struct relay_dir	down[2];	/* upstream -> client, [stdout, stderr] */
+	struct relay_dir	up[2];		/* client -> upstream */
 };
 
-static char	relay_scratch[GW_RELAY_CHUNK];
+static char		relay_scratch[GW_RELAY_CHUNK];
+static unsigned long	relay_round;	/* relay_flush() calls: poll rounds */
 
 #define PRIV(rc)	((struct relay_chan_priv *)(void *)(rc))
 
@@ -49,29 +67,48 @@ relay_write(ssh_channel to, const void *data, uint32_t len, int is_stderr)
 	    ssh_channel_write(to, data, len);
 }
 
-/* Moves len bytes of data to `to`, within its window; returns bytes taken. */
+/* Of n bytes that fit the window, those to send while more is coming. */
+static uint32_t
+relay_whole(uint32_t n)
+{
+	return n >= RELAY_PACKET ? n - n % RELAY_PACKET : n;
+}
+
+static void
+relay_hold(struct relay_dir *d)
+{
+	d->held = true;
+	d->held_round = relay_round;
+}
+
+/* Moves len bytes of data to `to`, within its window; returns bytes taken.
+ * Called from libssh's dispatch of the other session. */
 static int
-relay_move(ssh_channel to, bool gone, struct relay_carry *carry, void *data,
+relay_move(ssh_channel to, bool gone, struct relay_dir *d, void *data,
     uint32_t len, int is_stderr, bool *pending)
 {
-	uint32_t win, n;
+	uint32_t win, m, n;
 	int w;
 
 	if (gone)
 		return (int)len;	/* the other side is closed: discard */
-	if (carry->len > 0) {
+	if (d->len > 0) {
 		*pending = true;	/* keep the order: the carry goes first */
 		return 0;
 	}
 	win = ssh_channel_window_size(to);
-	n = len < win ? len : win;
-	if (n == 0) {
+	m = len < win ? len : win;
+	if ((n = relay_whole(m)) == 0) {
 		*pending = true;
 		return 0;
 	}
 	if ((w = relay_write(to, data, n, is_stderr)) < 0)
 		return (int)len;	/* the session is failing; conn.c ends it */
 	*pending = (uint32_t)w < len;
+	if ((uint32_t)w == n && n < m)
+		relay_hold(d);		/* a tail that would fit: wait for more */
+	else
+		d->held = false;
 	return w;
 }
 
@@ -83,9 +120,10 @@ relay_down_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 
 	(void)s;
 	(void)ch;
+	rc->conn->data_seen = true;	/* gateway.idle_timeout (conn.c) */
 	is_stderr = is_stderr != 0;
 	return relay_move(rc->up, rc->up_closed || rc->up_close_sent,
-	    &PRIV(rc)->carry_up[is_stderr], data, len, is_stderr,
+	    &PRIV(rc)->up[is_stderr], data, len, is_stderr,
 	    &rc->down_pending[is_stderr]);
 }
 
@@ -97,9 +135,10 @@ relay_up_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 
 	(void)s;
 	(void)ch;
+	rc->conn->data_seen = true;	/* gateway.idle_timeout (conn.c) */
 	is_stderr = is_stderr != 0;
 	return relay_move(rc->down, rc->down_closed || rc->down_close_sent,
-	    &PRIV(rc)->carry_down[is_stderr], data, len, is_stderr,
+	    &PRIV(rc)->down[is_stderr], data, len, is_stderr,
 	    &rc->up_pending[is_stderr]);
 }
 
@@ -246,65 +285,85 @@ relay_chan_free(struct relay_chan *rc)
 	ssh_channel_free(rc->down);
 	ssh_channel_free(rc->up);
 	for (i = 0; i < 2; i++) {
-		free(p->carry_down[i].buf);
-		free(p->carry_up[i].buf);
+		free(p->down[i].carry);
+		free(p->up[i].carry);
 	}
 	free(p);
 }
 
-/* Writes the carry first, then drains libssh's buffer of `from` into `to`. */
+/*
+ * Writes the carry first, then drains libssh's buffer of `from` into `to`:
+ * everything that fits the window when `all`, else whole packets only.
+ */
 static void
-relay_drain(ssh_channel from, ssh_channel to, bool gone, struct relay_carry *carry,
-    int is_stderr, bool *pending)
+relay_drain(ssh_channel from, ssh_channel to, bool gone, struct relay_dir *d,
+    int is_stderr, bool *pending, bool all)
 {
-	uint32_t win;
-	int n, w;
+	uint32_t win, n;
+	int avail, r, w;
 
-	while (!gone && (carry->len > 0 || *pending)) {
+	while (!gone && (d->len > 0 || *pending)) {
 		if ((win = ssh_channel_window_size(to)) == 0)
 			return;
-		if (carry->len > 0) {
-			n = (int)(carry->len < win ? carry->len : win);
-			if ((w = relay_write(to, carry->buf + carry->off, (uint32_t)n,
-			    is_stderr)) <= 0)
+		if (d->len > 0) {
+			n = d->len < win ? (uint32_t)d->len : win;
+			if ((w = relay_write(to, d->carry + d->off, n, is_stderr)) <= 0)
 				return;
-			carry->off += (size_t)w;
-			carry->len -= (size_t)w;
+			d->off += (size_t)w;
+			d->len -= (size_t)w;
 			continue;
 		}
-		n = ssh_channel_read_nonblocking(from, relay_scratch,
-		    win < sizeof(relay_scratch) ? win : sizeof(relay_scratch),
-		    is_stderr);
-		if (n <= 0) {
-			*pending = false;
-			return;
+		if ((avail = ssh_channel_poll(from, is_stderr)) <= 0)
+			break;		/* nothing (more), or EOF */
+		n = (uint32_t)avail < win ? (uint32_t)avail : win;
+		if (n > sizeof(relay_scratch))
+			n = sizeof(relay_scratch);
+		if (!all) {
+			if (n == (uint32_t)avail && n < RELAY_PACKET) {
+				if (!d->held)
+					relay_hold(d);
+				return;
+			}
+			n = relay_whole(n);
 		}
-		if ((w = relay_write(to, relay_scratch, (uint32_t)n, is_stderr)) < 0)
+		if ((r = ssh_channel_read_nonblocking(from, relay_scratch, n,
+		    is_stderr)) <= 0)
+			break;
+		if ((w = relay_write(to, relay_scratch, (uint32_t)r, is_stderr)) < 0)
 			w = 0;
-		if (w < n) {
-			if (carry->buf == NULL)
-				carry->buf = xmalloc(GW_RELAY_CHUNK);
-			memcpy(carry->buf, relay_scratch + w, (size_t)(n - w));
-			carry->off = 0;
-			carry->len = (size_t)(n - w);
+		if (w < r) {
+			if (d->carry == NULL)
+				d->carry = xmalloc(GW_RELAY_CHUNK);
+			memcpy(d->carry, relay_scratch + w, (size_t)(r - w));
+			d->off = 0;
+			d->len = (size_t)(r - w);
 			return;
 		}
 	}
-	if (gone) {
-		carry->len = 0;
-		*pending = false;
-	}
+	*pending = false;
+	d->held = false;
+	if (gone)
+		d->len = 0;
+}
+
+/* Whether a drain may send everything now, tail included. */
+static bool
+relay_release(const struct relay_dir *d, bool idle, bool sender_done)
+{
+	return idle || sender_done ||
+	    (d->held && relay_round - d->held_round >= RELAY_HOLD_ROUNDS);
 }
 
 static bool
-relay_drained(const bool pending[2], const struct relay_carry carry[2])
+relay_drained(const bool pending[2], const struct relay_dir d[2])
 {
-	return !pending[0] && !pending[1] && carry[0].len == 0 && carry[1].len == 0;
+	return !pending[0] && !pending[1] && d[0].len == 0 && d[1].len == 0;
 }
 
-/* Advances one pair: data held back, then EOF and CLOSE in order. */
-static void
-relay_chan_step(struct relay_chan *rc)
+/* Advances one pair: data held back, then EOF and CLOSE in order.
+ * Returns whether a tail is still held. */
+static bool
+relay_chan_step(struct relay_chan *rc, bool idle)
 {
 	struct relay_chan_priv *p = PRIV(rc);
 	bool down_gone, up_gone;
@@ -323,12 +382,14 @@ relay_chan_step(struct relay_chan *rc)
 	up_gone = rc->up_closed || rc->up_close_sent;
 
 	for (i = 0; i < 2; i++) {
-		relay_drain(rc->up, rc->down, down_gone, &p->carry_down[i], i,
-		    &rc->up_pending[i]);
-		relay_drain(rc->down, rc->up, up_gone, &p->carry_up[i], i,
-		    &rc->down_pending[i]);
+		relay_drain(rc->up, rc->down, down_gone, &p->down[i], i,
+		    &rc->up_pending[i], relay_release(&p->down[i], idle,
+		    rc->up_eof || rc->up_closed));
+		relay_drain(rc->down, rc->up, up_gone, &p->up[i], i,
+		    &rc->down_pending[i], relay_release(&p->up[i], idle,
+		    rc->down_eof || rc->down_closed));
 	}
-	if (relay_drained(rc->up_pending, p->carry_down) && !down_gone) {
+	if (relay_drained(rc->up_pending, p->down) && !down_gone) {
 		if ((rc->up_eof || rc->up_closed) && !rc->down_eof_sent) {
 			ssh_channel_send_eof(rc->down);
 			rc->down_eof_sent = true;
@@ -338,7 +399,7 @@ relay_chan_step(struct relay_chan *rc)
 			rc->down_close_sent = true;
 		}
 	}
-	if (relay_drained(rc->down_pending, p->carry_up) && !up_gone) {
+	if (relay_drained(rc->down_pending, p->up) && !up_gone) {
 		if ((rc->down_eof || rc->down_closed) && !rc->up_eof_sent) {
 			ssh_channel_send_eof(rc->up);
 			rc->up_eof_sent = true;
@@ -352,24 +413,34 @@ relay_chan_step(struct relay_chan *rc)
 	 * not do it by itself.  Not before what that side sent is delivered:
 	 * closing the channel would drop libssh's buffer of it. */
 	if (rc->down_closed && !rc->down_close_sent &&
-	    relay_drained(rc->down_pending, p->carry_up)) {
+	    relay_drained(rc->down_pending, p->up)) {
 		ssh_channel_close(rc->down);
 		rc->down_close_sent = true;
 	}
 	if (rc->up_closed && !rc->up_close_sent &&
-	    relay_drained(rc->up_pending, p->carry_down)) {
+	    relay_drained(rc->up_pending, p->down)) {
 		ssh_channel_close(rc->up);
 		rc->up_close_sent = true;
 	}
+	return p->down[0].held || p->down[1].held || p->up[0].held ||
+	    p->up[1].held;
 }
 
-void
-relay_flush(struct conn *c)
+/*
+ * After each poll round: `idle` when the round timed out.  Returns whether
+ * a tail is held, for which the next round should wait GW_RELAY_HOLD_MS at
+ * most.
+ */
+bool
+relay_flush(struct conn *c, bool idle)
 {
 	struct relay_chan **pp = &c->chans, *rc;
+	bool held = false;
 
+	relay_round++;
 	while ((rc = *pp) != NULL) {
-		relay_chan_step(rc);
+		if (relay_chan_step(rc, idle))
+			held = true;
 		if (rc->down_closed && rc->down_close_sent && rc->up_closed &&
 		    rc->up_close_sent) {
 			log_debug("user %s from %s: %s channel closed", c->login,
@@ -381,6 +452,7 @@ relay_flush(struct conn *c)
 		}
 		pp = &rc->next;
 	}
+	return held;
 }
 
 void

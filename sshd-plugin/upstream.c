@@ -4,7 +4,9 @@
  * a shell (like OpenSSH's ProxyCommand).  The workspace's host key is
  * checked against state_dir/sshd/known_hosts (trusted on first use; a
  * changed key refuses the connection and says so in the log), and the
- * gateway logs in with the account's gateway key.  This leg prefers AES-GCM:
+ * gateway logs in with the account's gateway key.  With
+ * gateway.upstream_host_keys pinned, only keys already in the file (or in
+ * gateway.upstream_known_hosts) are accepted.  This leg prefers AES-GCM:
  * the relay decrypts and encrypts every byte twice, and AES-GCM costs half
  * of ChaCha20 on CPUs with AES instructions.
  *
@@ -59,33 +61,91 @@ upstream_spawn(char **argv, int *fd, pid_t *pid, char *err, size_t errlen)
 	return 0;
 }
 
-/* Trust on first use; a changed key is refused, loudly. */
+/* "SHA256:..." of the workspace's host key, for log lines. */
+static void
+upstream_fingerprint(ssh_session s, char *buf, size_t len)
+{
+	ssh_key key = NULL;
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *fp = NULL;
+
+	snprintf(buf, len, "(unknown)");
+	if (ssh_get_server_publickey(s, &key) != SSH_OK)
+		return;
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
+	    &hlen) == 0 && (fp = ssh_get_fingerprint_hash(
+	    SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) != NULL)
+		snprintf(buf, len, "%s", fp);
+	ssh_string_free_char(fp);
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(key);
+}
+
+/*
+ * gateway.upstream_host_keys pinned: an unknown key is refused, and the log
+ * gives the line an admin adds once the fingerprint is confirmed.
+ */
+static int
+upstream_refuse_unknown(ssh_session s, const char *where, const char *known,
+    bool missing, const char *fp, char *err, size_t errlen)
+{
+	char *entry = NULL;
+
+	if (ssh_session_export_known_hosts_entry(s, &entry) == SSH_OK) {
+		/* The line ends in a newline of its own. */
+		entry[strcspn(entry, "\n")] = '\0';
+		log_error("upstream %s: host key %s is not in %s%s and "
+		    "gateway.upstream_host_keys is pinned: refusing to connect.  "
+		    "If that is the workspace's key, add this line to the file: "
+		    "%s", where, fp, known, missing ? " (no such file)" : "",
+		    entry);
+	} else
+		log_error("upstream %s: host key %s is not in %s%s and "
+		    "gateway.upstream_host_keys is pinned: refusing to connect",
+		    where, fp, known, missing ? " (no such file)" : "");
+	ssh_string_free_char(entry);
+	snprintf(err, errlen, "its host key is not pinned on the gateway; ask "
+	    "an admin");
+	return -1;
+}
+
+/* Trust on first use or pinned; a changed key is refused, loudly. */
 static int
 upstream_check_hostkey(const struct config *cfg, ssh_session s, const char *where,
     const char *known, char *err, size_t errlen)
 {
 	enum ssh_known_hosts_e st;
+	bool pinned = strcmp(cfg->gateway.upstream_host_keys, "pinned") == 0;
+	char fp[128];
 
 	st = ssh_session_is_known_server(s);
+	if (st != SSH_KNOWN_HOSTS_OK)
+		upstream_fingerprint(s, fp, sizeof(fp));
 	switch (st) {
 	case SSH_KNOWN_HOSTS_OK:
 		return 0;
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 	case SSH_KNOWN_HOSTS_UNKNOWN:
+		/* libssh says UNKNOWN for a missing file too. */
+		if (pinned)
+			return upstream_refuse_unknown(s, where, known,
+			    access(known, F_OK) == -1 && errno == ENOENT, fp,
+			    err, errlen);
 		if (ssh_session_update_known_hosts(s) != SSH_OK) {
 			snprintf(err, errlen, "cannot record its host key");
 			log_error("upstream %s: cannot write %s: %s", where, known,
 			    ssh_get_error(s));
 			return -1;
 		}
-		log_info("upstream %s: host key trusted on first use and recorded "
-		    "in %s", where, known);
+		log_info("upstream %s: host key trusted on first use (%s) and "
+		    "recorded in %s", where, fp, known);
 		return 0;
 	case SSH_KNOWN_HOSTS_CHANGED:
 	case SSH_KNOWN_HOSTS_OTHER:
-		log_error("upstream %s: HOST KEY CHANGED: refusing to connect.  If "
-		    "the workspace was rebuilt, remove its line from %s "
-		    "(state_dir %s)", where, known, cfg->state_dir);
+		log_error("upstream %s: HOST KEY CHANGED: refusing to connect "
+		    "(it now offers %s).  If the workspace was rebuilt, remove "
+		    "its line from %s", where, fp, known);
 		snprintf(err, errlen, "its host key changed; ask an admin");
 		return -1;
 	default:
@@ -125,8 +185,14 @@ upstream_connect(const struct config *cfg, const struct route *r, ssh_session *o
 	else
 		snprintf(where, sizeof(where), "%s:%d", r->host, r->port);
 	snprintf(dir, sizeof(dir), "%s/sshd", cfg->state_dir);
-	snprintf(known, sizeof(known), "%s/known_hosts", dir);
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	if (cfg->gateway.upstream_known_hosts[0] != '\0')
+		snprintf(known, sizeof(known), "%s",
+		    cfg->gateway.upstream_known_hosts);
+	else
+		snprintf(known, sizeof(known), "%s/known_hosts", dir);
+	/* The default file lives in state_dir; a configured one is the admin's. */
+	if (cfg->gateway.upstream_known_hosts[0] == '\0' &&
+	    mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "internal error (state directory)");
 		log_error("cannot create %s: %s", dir, strerror(errno));
 		return -1;

@@ -62,6 +62,7 @@ gw_upstream_start() {
 		StrictModes no
 		AcceptEnv LANG LC_*
 		Subsystem sftp internal-sftp
+		X11Forwarding yes
 		EOF
 		"$SSHD" -t -f "$T/upstream_config" 2>"$T/err" ||
 			{ cat "$T/err" >&2; fail "sshd -t refuses the upstream config"; }

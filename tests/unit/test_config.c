@@ -127,6 +127,15 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->gateway.max_startups_full, 100);
 	assert_int_equal(c->gateway.max_sessions, 10);
 	assert_string_equal(c->gateway.pam_service, "meduse-sshd");
+	assert_int_equal(c->gateway.keepalive_ms, 30000);
+	assert_int_equal(c->gateway.keepalive_count_max, 3);
+	assert_int_equal(c->gateway.idle_timeout_ms, 0);
+	assert_int_equal(c->gateway.drain_grace_ms, 25000);
+	assert_strings(&c->gateway.env_allow, "LANG", "LC_*", "LANGUAGE", "TERM",
+	    "COLORTERM", "TZ", "GIT_PROTOCOL", "TERM_PROGRAM",
+	    "TERM_PROGRAM_VERSION", "VSCODE_*", NULL);
+	assert_string_equal(c->gateway.upstream_host_keys, "tofu");
+	assert_string_equal(c->gateway.upstream_known_hosts, "");
 	assert_string_equal(c->route.resolver, "static");
 	assert_string_equal(c->route.static_host, "127.0.0.1");
 	assert_int_equal(c->route.static_port, 22);
@@ -210,6 +219,13 @@ test_every_key(void **state)
 	    "  max_startups: 5:50:20\n"
 	    "  max_sessions: 64\n"
 	    "  pam_service: \"\"\n"
+	    "  keepalive: 10s\n"
+	    "  keepalive_count_max: 5\n"
+	    "  idle_timeout: 8h\n"
+	    "  drain_grace: 500ms\n"
+	    "  env_allow: [LANG, \"LC_*\", \"FOO_?\"]\n"
+	    "  upstream_host_keys: pinned\n"
+	    "  upstream_known_hosts: /etc/meduse/workspaces.known_hosts\n"
 	    "route:\n"
 	    "  resolver: kubernetes\n"
 	    "  static: {host: ws.example.org, port: 2022, user: dev}\n"
@@ -255,6 +271,14 @@ test_every_key(void **state)
 	assert_int_equal(c->gateway.max_startups_full, 20);
 	assert_int_equal(c->gateway.max_sessions, 64);
 	assert_string_equal(c->gateway.pam_service, "");
+	assert_int_equal(c->gateway.keepalive_ms, 10000);
+	assert_int_equal(c->gateway.keepalive_count_max, 5);
+	assert_int_equal(c->gateway.idle_timeout_ms, 8 * 3600 * 1000);
+	assert_int_equal(c->gateway.drain_grace_ms, 500);
+	assert_strings(&c->gateway.env_allow, "LANG", "LC_*", "FOO_?", NULL);
+	assert_string_equal(c->gateway.upstream_host_keys, "pinned");
+	assert_string_equal(c->gateway.upstream_known_hosts,
+	    "/etc/meduse/workspaces.known_hosts");
 	assert_string_equal(c->route.resolver, "kubernetes");
 	assert_string_equal(c->route.static_host, "ws.example.org");
 	assert_int_equal(c->route.static_port, 2022);
@@ -298,6 +322,15 @@ test_partial(void **state)
 	assert_string_equal(c->route.static_host, "127.0.0.1");
 	assert_strings(&c->gateway.listen, "0.0.0.0:22", NULL);
 	assert_int_equal(c->default_quota.pvcs, 5);
+	config_free(c);
+
+	/* 0 turns the gateway's timers off; an empty env_allow passes nothing. */
+	c = load_ok("gateway:\n  keepalive: 0\n  drain_grace: 0\n"
+	    "  env_allow: []\n");
+	assert_int_equal(c->gateway.keepalive_ms, 0);
+	assert_int_equal(c->gateway.drain_grace_ms, 0);
+	assert_int_equal(c->gateway.idle_timeout_ms, 0);
+	assert_strings(&c->gateway.env_allow, NULL);
 	config_free(c);
 }
 
@@ -510,6 +543,18 @@ test_out_of_range(void **state)
 	load_bad("defaults:\n  quota:\n    cpu: \"0\"\n",
 	    "t.yaml:3: defaults.quota.cpu: \"0\" is too small: use at least 1m",
 	    NULL);
+	load_bad("gateway:\n  keepalive: 2d\n",
+	    "t.yaml:2: gateway.keepalive: \"2d\" is out of range: use 0 to 1d",
+	    NULL);
+	load_bad("gateway:\n  keepalive_count_max: 0\n",
+	    "t.yaml:2: gateway.keepalive_count_max: \"0\" is out of range: use 1 "
+	    "to 1000", NULL);
+	load_bad("gateway:\n  idle_timeout: 31d\n",
+	    "t.yaml:2: gateway.idle_timeout: \"31d\" is out of range: use 0 to 30d",
+	    NULL);
+	load_bad("gateway:\n  drain_grace: 2h\n",
+	    "t.yaml:2: gateway.drain_grace: \"2h\" is out of range: use 0 to 1h",
+	    NULL);
 	load_bad("defaults:\n  quota:\n    pvcs: 0\n",
 	    "t.yaml:3: defaults.quota.pvcs: \"0\" is too small: use at least 1",
 	    NULL);
@@ -571,6 +616,26 @@ test_value_rules(void **state)
 	    "https:// URL", NULL);
 	load_bad("minio:\n  shared_read: [\"\"]\n",
 	    "t.yaml:2: minio.shared_read[0]: an empty string is not allowed", NULL);
+	load_bad("gateway:\n  env_allow:\n    - LANG\n    - \"\"\n    - \"LC_[A-Z]*\"\n"
+	    "    - LD PRELOAD\n    - \"A=B\"\n",
+	    "t.yaml:4: gateway.env_allow[1]: \"\" is not a variable name pattern "
+	    "(use letters, digits, '_' and the wildcards * and ?, e.g. \"LC_*\")",
+	    "t.yaml:5: gateway.env_allow[2]: \"LC_[A-Z]*\" is not a variable name "
+	    "pattern",
+	    "t.yaml:6: gateway.env_allow[3]: \"LD PRELOAD\" is not a variable name "
+	    "pattern",
+	    "t.yaml:7: gateway.env_allow[4]: \"A=B\" is not a variable name "
+	    "pattern", NULL);
+	load_bad("gateway:\n  env_allow: LANG\n",
+	    "t.yaml:2: gateway.env_allow: expected a list of strings, found a "
+	    "single value", NULL);
+	load_bad("gateway:\n  upstream_host_keys: strict\n",
+	    "t.yaml:2: gateway.upstream_host_keys: \"strict\" is not a host key "
+	    "policy: use tofu (trust on first use) or pinned (only keys already in "
+	    "the known_hosts file)", NULL);
+	load_bad("gateway:\n  upstream_known_hosts: known_hosts\n",
+	    "t.yaml:2: gateway.upstream_known_hosts: \"known_hosts\" is not an "
+	    "absolute path", NULL);
 }
 
 /* Rules between keys blame the line of the key that breaks them. */
