@@ -10,9 +10,9 @@ gw_ssh alice alice -M -S "$T/ctl" -N -- >"$T/master.log" 2>&1 &
 _pids+=($!)
 for i in $(seq 1 100); do [ -S "$T/ctl" ] && break; sleep 0.05; done
 [ -S "$T/ctl" ] || fail "the control master did not start"
-gw_ssh alice alice -S "$T/ctl" -- 'sleep 3' &
+GW_LOGLEVEL=INFO gw_ssh alice alice -S "$T/ctl" -- 'sleep 3' 2>"$T/one.err" &
 one=$!
-gw_ssh alice alice -S "$T/ctl" -- 'sleep 3' &
+GW_LOGLEVEL=INFO gw_ssh alice alice -S "$T/ctl" -- 'sleep 3' 2>"$T/two.err" &
 two=$!
 sleep 1
 # ProxyCommand=false: no fallback to a connection of its own when the
@@ -21,8 +21,8 @@ expect_rc 255 gw_ssh alice alice -S "$T/ctl" -o ProxyCommand=false -- 'echo thir
 expect_not_in "$T/out" third
 expect_in "$T/err" 'Session open refused by peer'
 expect_in "$T/gateway.log" 'session refused \(max_sessions 2 reached\)'
-wait "$one" || fail "the first session failed"
-wait "$two" || fail "the second session failed"
+wait "$one" || fail "the first session failed ($?): $(cat "$T/one.err")"
+wait "$two" || fail "the second session failed ($?): $(cat "$T/two.err")"
 # Once they ended, a new session is allowed again.
 expect_rc 0 gw_ssh alice alice -S "$T/ctl" -- 'echo again'
 expect_in "$T/out" '^again$'
