@@ -99,9 +99,9 @@ $(PAMMOD): $(call obj,$(PAM_SRC)) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBACCTD) $(LIBMEDUSE)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBACCTD) $(LIBMEDUSE) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iaccountd $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Iaccountd $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka
 
 # libFuzzer targets need clang; they are built from source, not from $(BUILD)/obj.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)

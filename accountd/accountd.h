@@ -173,6 +173,10 @@ int	 api_get_string(struct call *c, const char *key, bool required,
 int	 api_get_account(struct call *c, struct account *a);
 json_t	*api_account_json(struct accountd *ad, const struct account *a, bool full);
 
+/* api_key.c */
+int	 api_key_lookup(struct call *c, const char *fp, const char *user,
+	    struct account *a, json_t **key);
+
 /* api_account.c */
 int	 api_account_add(struct call *c);
 int	 api_account_del(struct call *c);

@@ -285,7 +285,7 @@ api_auth_login(struct call *c)
 	const char *user, *fp, *src, *ws;
 	char addr[AUTH_SOURCE_MAX], err[256];
 	json_t *key = NULL;
-	int r, rc = -1;
+	int rc = -1;
 
 	memset(&a, 0, sizeof(a));
 	if (api_get_string(c, "user", true, NAME_MAX_LEN, &user) == -1 ||
@@ -310,16 +310,8 @@ api_auth_login(struct call *c)
 		api_fail(c, API_ERR_INVALID, "%s", err);
 		goto out;
 	}
-	r = db_key_lookup(c->ad->db, fp, &a, &key);
-	if (r == DB_NOTFOUND || (r == 0 && strcmp(user, a.name) != 0)) {
-		api_fail(c, API_ERR_NOT_FOUND, "key %s is not registered to this "
-		    "user", fp);
+	if (api_key_lookup(c, fp, user, &a, &key) == -1)
 		goto out;
-	}
-	if (r != 0) {
-		api_db_fail(c);
-		goto out;
-	}
 	if (account_state(&a) != ACCOUNT_ACTIVE) {
 		api_fail(c, API_ERR_CONFLICT, "account %s is %s", a.name,
 		    account_state_name(account_state(&a)));

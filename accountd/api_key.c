@@ -10,6 +10,26 @@
 #include "log.h"
 
 /*
+ * The account and key row of fingerprint fp, which must belong to user when
+ * user is not NULL.  Unknown and someone else's get one answer: the caller
+ * learns nothing about other users.
+ */
+int
+api_key_lookup(struct call *c, const char *fp, const char *user,
+    struct account *a, json_t **key)
+{
+	int r;
+
+	r = db_key_lookup(c->ad->db, fp, a, key);
+	if (r == DB_NOTFOUND || (r == 0 && user && strcmp(user, a->name) != 0))
+		return api_fail(c, API_ERR_NOT_FOUND, "key %s is not registered "
+		    "to this user", fp);
+	if (r != 0)
+		return api_db_fail(c);
+	return 0;
+}
+
+/*
  * Parses and stores every key line of the JSON array keys for account a.  A
  * key the account already has is left as it is, so a repeated command
  * converges; a key of another account is refused.  *added counts new keys.
@@ -146,7 +166,7 @@ api_auth_lookup(struct call *c)
 	const char *fp, *user, *type, *blob;
 	char err[256];
 	json_t *key = NULL, *touch;
-	int r, rc = -1;
+	int rc = -1;
 
 	memset(&a, 0, sizeof(a));
 	memset(&k, 0, sizeof(k));
@@ -174,17 +194,8 @@ api_auth_lookup(struct call *c)
 		fp = k.fingerprint;
 	}
 	touch = json_object_get(c->params, "touch");
-	r = db_key_lookup(c->ad->db, fp, &a, &key);
-	if (r == DB_NOTFOUND || (r == 0 && user && strcmp(user, a.name) != 0)) {
-		/* One answer for both: the caller learns nothing about other users. */
-		api_fail(c, API_ERR_NOT_FOUND, "key %s is not registered to this "
-		    "user", fp);
+	if (api_key_lookup(c, fp, user, &a, &key) == -1)
 		goto out;
-	}
-	if (r != 0) {
-		api_db_fail(c);
-		goto out;
-	}
 	if (json_is_true(touch)) {
 		if (db_key_touch(c->ad->db, fp) != 0) {
 			api_db_fail(c);

@@ -11,83 +11,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "accountd.h"
+#include "api_fixture.h"
 #include "log.h"
 
 #define KEY_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINiLDWnRhpiwoocbJKobC45XWKvJPXCXMOvp0ixPa77d alice@lap"
 #define KEY_B "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK3MTCC1XqIGOSjnKU1y1vJrJpeMTugH6K1oNcsfUy+f bob@lap"
 #define FP_A  "SHA256:ZvkNnJ2owGr+y4kcIHaRuj5f5/I0oDxJvI1ok2IhXoQ"
-
-struct fixture {
-	char		 dir[64];
-	struct accountd	 ad;
-	struct peer	 root, stranger, gateway;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/meduse-test-db.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	f->ad.cfg = config_defaults();
-	if (f->ad.cfg == NULL || db_open(f->dir, &f->ad.db) == -1)
-		return -1;
-	free(f->ad.cfg->state_dir);
-	f->ad.cfg->state_dir = strdup(f->dir);
-	f->ad.admin_gid = 5000;
-	f->ad.gateway_gid = 5001;
-	if (gwkey_dir_init(&f->ad) == -1 || chdir(f->dir) == -1)
-		return -1;
-	f->root.uid = 0;
-	snprintf(f->root.name, sizeof(f->root.name), "root");
-	f->stranger.uid = f->stranger.gid = 1234;
-	snprintf(f->stranger.name, sizeof(f->stranger.name), "eve");
-	f->gateway.uid = f->gateway.gid = 1235;
-	f->gateway.groups[0] = 5001;
-	f->gateway.ngroups = 1;
-	snprintf(f->gateway.name, sizeof(f->gateway.name), "gw");
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	db_close(f->ad.db);
-	config_free(f->ad.cfg);
-	if (chdir("/") == -1)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
-
-/* Calls a method as peer p; returns the decoded answer's code, *res its result. */
-static enum api_err
-call(struct fixture *f, const struct peer *p, const char *frame, json_t **res)
-{
-	char *resp, err[512];
-	enum api_err code;
-	json_t *r = NULL;
-
-	resp = api_handle(&f->ad, p, frame, strlen(frame));
-	assert_int_equal(proto_decode_response(resp, strlen(resp) - 1, &code, &r,
-	    err, sizeof(err)), 0);
-	free(resp);
-	if (res)
-		*res = r;
-	else
-		json_decref(r);
-	return code;
-}
 
 static int64_t
 count(struct fixture *f, const char *sql)
