@@ -9,7 +9,7 @@ SAN      ?= 0
 CC       ?= cc
 FUZZCC   ?= clang
 
-PKGS     := libssh jansson yaml-0.1 sqlite3
+PKGS     := libssh jansson yaml-0.1 sqlite3 libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -10,7 +10,7 @@ pkgs=(
 	libpam0g-dev libcurl4-openssl-dev libssl-dev libwebsockets-dev
 	libcmocka-dev pamtester valgrind
 	openssh-client openssh-server rsync util-linux ssh-audit
-	python3 iproute2 man-db
+	python3 python3-kubernetes python3-yaml openssl iproute2 man-db
 	xvfb xauth x11-utils curl
 )
 

@@ -1,0 +1,81 @@
+/*
+ * kube.h: a small Kubernetes REST client on libcurl and jansson.  One
+ * client holds one CURL handle (connections are reused) and borrows the
+ * credentials it was opened with.  kube.c sends requests and retries;
+ * kube_util.c holds the pure parts (URLs, retry policy, error text),
+ * kube_verbs.c apply, get, list and delete.
+ * Nothing here exits.
+ */
+#ifndef MEDUSE_KUBE_H
+#define MEDUSE_KUBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "kubeconfig.h"
+
+#define KUBE_CONNECT_TIMEOUT_MS	5000	/* TCP + TLS handshake */
+#define KUBE_REQUEST_TIMEOUT_MS	30000	/* whole request, per attempt */
+#define KUBE_MAX_ATTEMPTS	5	/* first try included */
+#define KUBE_BACKOFF_BASE_MS	200	/* doubled per attempt ... */
+#define KUBE_BACKOFF_MAX_MS	10000	/* ... up to this */
+#define KUBE_RETRY_AFTER_MAX_MS	60000	/* cap on a server's Retry-After */
+#define KUBE_MAX_RESPONSE	(256 * 1024 * 1024)	/* bytes of a body */
+#define KUBE_FIELD_MANAGER	"meduse"
+
+struct kube;
+/* Waits ms milliseconds; tests inject one that records instead. */
+typedef void	(*kube_sleep_fn)(void *arg, long ms);
+
+/* kube.c */
+/* creds stay the caller's and must outlive the client. */
+struct kube	*kube_open(struct kube_creds *creds, char *err, size_t errlen);
+void		 kube_close(struct kube *k);
+void		 kube_set_sleep(struct kube *k, kube_sleep_fn fn, void *arg);
+/* HTTP requests sent so far, retries included. */
+unsigned long	 kube_requests(const struct kube *k);
+/*
+ * Sends method path?query with body (may be NULL) as content_type.
+ * Returns 0 on a 2xx answer, -1 otherwise.  *status is the final HTTP
+ * status (0: no answer at all), *resp (may be NULL to ignore) the parsed
+ * body or NULL, owned by the caller, also on error (a Status object).
+ * 409 and 404 are returned at once, for the caller to decide.
+ */
+int	kube_request(struct kube *k, const char *method, const char *path,
+	    const char *query, json_t *body, const char *content_type,
+	    long *status, json_t **resp, char *err, size_t errlen);
+
+/* kube_verbs.c */
+/* Server-side apply of obj at path (force, strict field validation). */
+int	kube_apply(struct kube *k, const char *path, json_t *obj,
+	    bool dry_run, long *status, json_t **resp, char *err,
+	    size_t errlen);
+int	kube_get(struct kube *k, const char *path, long *status,
+	    json_t **resp, char *err, size_t errlen);
+/* label_selector may be NULL. */
+int	kube_list(struct kube *k, const char *path, const char *label_selector,
+	    long *status, json_t **resp, char *err, size_t errlen);
+int	kube_delete(struct kube *k, const char *path, bool dry_run,
+	    long *status, json_t **resp, char *err, size_t errlen);
+
+/* kube_util.c */
+/*
+ * The wait before the next attempt, in ms, after attempt (0-based) failed
+ * with http_status (0: none) and curl_error (0: CURLE_OK); retry_after is
+ * the Retry-After header or NULL.  -1: do not retry.  Jitter is added by
+ * the caller, so that this stays a pure function.
+ */
+long	kube_retry_delay(int attempt, long http_status,
+	    const char *retry_after, int curl_error);
+/* Appends key=value (value URL-escaped) to *query, "&"-joined. */
+int	kube_query_add(char **query, const char *key, const char *value);
+/* server + path [+ "?" query]; path must start with '/'. */
+int	kube_build_url(const char *server, const char *path,
+	    const char *query, char **out);
+/* The API's own words for a failure: Status.message, else "HTTP n". */
+void	kube_status_message(long http_status, const json_t *body, char *buf,
+	    size_t len);
+
+#endif
