@@ -311,6 +311,22 @@ kube_perform(struct kube *k, const char *method, const char *url,
 	return cc;
 }
 
+/*
+ * A TLS verification failure names what the certificate was checked
+ * against and where that came from, so the operator knows what to fix.
+ */
+static void
+kube_tls_hint(const struct kube_creds *c, char *msg, size_t len)
+{
+	size_t n = strlen(msg);
+
+	snprintf(msg + n, len - n, " (TLS: checked against %s%s, cluster "
+	    "\"%s\" of %s)", c->ca_file != NULL ? "CA file " :
+	    c->ca_data != NULL ? "certificate-authority-data" :
+	    "the system's CAs", c->ca_file != NULL ? c->ca_file : "",
+	    c->cluster != NULL ? c->cluster : "-", c->source);
+}
+
 int
 kube_request(struct kube *k, const char *method, const char *path,
     const char *query, json_t *body, const char *content_type,
@@ -382,11 +398,14 @@ kube_request(struct kube *k, const char *method, const char *path,
 			    sizeof(k->creds->token_mtime));
 			continue;
 		}
-		if (cc != CURLE_OK)
+		if (cc != CURLE_OK) {
 			snprintf(msg, sizeof(msg), "%s: %s", k->creds->server,
 			    k->curl_err[0] != '\0' ? k->curl_err :
 			    curl_easy_strerror(cc));
-		else
+			if (cc == CURLE_PEER_FAILED_VERIFICATION ||
+			    cc == CURLE_SSL_CACERT_BADFILE)
+				kube_tls_hint(k->creds, msg, sizeof(msg));
+		} else
 			kube_status_message(code, doc, msg, sizeof(msg));
 		delay = kube_retry_delay(attempt, code, k->retry_after[0] ?
 		    k->retry_after : NULL, (int)cc);
