@@ -146,6 +146,20 @@ int	 api_route_resolve(struct call *c);
 int	db_workspace_find(sqlite3 *db, int64_t account_id, const char *name,
 	    char *out, size_t len);
 
+/* kdesired.c */
+/* The account's namespace, prefix + name; -1 if longer than a DNS label. */
+int	 kdesired_namespace(const struct config *cfg, const char *account,
+	    char *buf, size_t len);
+/*
+ * The Kubernetes objects the account should have, in apply order (the
+ * namespace and its Volcano queue first): a new array of
+ * {"path": API path for server-side apply, "object": body}.  The Secret is
+ * left out while the account has no gateway key.  -1 with err set on an
+ * invalid quota or namespace name.
+ */
+int	 kdesired_build(const struct config *cfg, const struct account *a,
+	    json_t **objects, char *err, size_t errlen);
+
 /* dates.c */
 char	*dates_iso8601(int64_t t, char *buf, size_t len);
 json_t	*dates_json(int64_t t);		/* ISO 8601 string, or null for 0 */

@@ -68,6 +68,7 @@ struct config {
 		char	*storage_class;
 		bool	 volcano;
 		int	 workspace_port;
+		struct config_strings ingress_namespaces; /* may reach users' pods */
 	} kubernetes;
 
 	struct {

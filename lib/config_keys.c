@@ -109,6 +109,8 @@ const struct config_key config_keys[] = {
 	BOOL("kubernetes.volcano", kubernetes.volcano, "false"),
 	NUM("kubernetes.workspace_port", CONFIG_T_INT, kubernetes.workspace_port,
 	    1, 65535, "22"),
+	LIST("kubernetes.ingress_namespaces", kubernetes.ingress_namespaces,
+	    def_empty, config_check_dns_name),
 
 	SECTION("coder"),
 	STR("coder.url", coder.url, "", config_check_url),

@@ -3,9 +3,8 @@
  * exchange, waits for publickey authentication (auth.c) within
  * login_grace_time, connects upstream (route.c, upstream.c) and then polls
  * both sessions until the client leaves, relaying channels (channel.c,
- * relay.c).  It keeps the timers of the connection: keepalives to find a
- * client that vanished, the idle timeout, and the goodbye when the gateway
- * stops.
+ * relay.c).  Between poll rounds it runs the connection's timers
+ * (timers.c) and says goodbye when the gateway stops.
  *
  * Trust boundary: the client is untrusted until authenticated, and even
  * then only gets what the upstream allows; a failure here ends this one
@@ -14,17 +13,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-/* glibc's <netinet/tcp.h> lacks tcpi_bytes_received; the kernel's has it. */
-#include <linux/tcp.h>
 
 #include "log.h"
 #include "meduse-sshd.h"
@@ -39,15 +33,6 @@ conn_on_term(int sig)
 {
 	(void)sig;
 	conn_sig_term = 1;
-}
-
-static int64_t
-conn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -111,7 +96,7 @@ conn_finish(struct conn *c, int status)
  * client reads it: a duplicate of the socket keeps it open while we half-close
  * and wait briefly for the client to hang up.
  */
-static void
+void
 conn_disconnect(struct conn *c, const char *reason)
 {
 	struct relay_chan *rc;
@@ -192,124 +177,6 @@ fail:
 out:
 	route_clear(&r);
 	return rc;
-}
-
-/* "90 s" or "1500 ms", for messages about a configured duration. */
-static const char *
-conn_duration(uint64_t ms, char *buf, size_t len)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, len, "%llu s", (unsigned long long)(ms / 1000));
-	else
-		snprintf(buf, len, "%llu ms", (unsigned long long)ms);
-	return buf;
-}
-
-/*
- * Payload bytes the kernel received from the client so far: any packet at
- * all (a keepalive reply included) proves it alive.  libssh reads the
- * socket itself and does not say when it last did.  Returns -1 when unknown.
- */
-static int
-conn_rx_bytes(struct conn *c, uint64_t *bytes)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(ssh_get_fd(c->client), IPPROTO_TCP, TCP_INFO, &ti,
-	    &len) == -1 || len < offsetof(struct tcp_info, tcpi_bytes_received) +
-	    sizeof(ti.tcpi_bytes_received))
-		return -1;
-	*bytes = ti.tcpi_bytes_received;
-	return 0;
-}
-
-/*
- * gateway.keepalive, as OpenSSH's ClientAliveInterval and CountMax: after an
- * interval in which the client sent nothing, a keepalive@openssh.com request
- * (want reply) goes to it; when keepalive_count_max of them in a row got
- * nothing back, the client is gone and the connection is closed.  The
- * upstream leg gets an SSH_MSG_IGNORE at each check: enough for NAT and
- * firewalls, and unlike a global request it cannot be confused with the
- * reply to a tcpip-forward that channel.c is waiting for.
- */
-static int
-conn_keepalive(struct conn *c, int64_t now)
-{
-	const struct config *cfg = c->cfg;
-	uint64_t rx;
-	char d[32];
-
-	c->ka_next_ms = now + (int64_t)cfg->gateway.keepalive_ms;
-	if (c->upstream != NULL)
-		ssh_send_ignore(c->upstream, "");
-	if (conn_rx_bytes(c, &rx) == -1)
-		rx = c->ka_rx_bytes + 1;	/* unknown: never judge it dead */
-	if (rx != c->ka_rx_bytes) {
-		c->ka_rx_bytes = rx;
-		c->ka_missed = 0;
-		return 0;
-	}
-	if (c->ka_missed >= cfg->gateway.keepalive_count_max) {
-		log_info("user %s from %s: no answer to %d keepalives %s apart: "
-		    "closing the connection (gateway.keepalive)", c->login,
-		    c->peer, c->ka_missed,
-		    conn_duration(cfg->gateway.keepalive_ms, d, sizeof(d)));
-		conn_disconnect(c, "meduse: no answer to keepalives: connection "
-		    "closed");
-		return -1;
-	}
-	/* libssh keeps one request outstanding: a call while the previous
-	 * reply is unread only collects it, so the second call sends. */
-	ssh_send_keepalive(c->client);
-	ssh_send_keepalive(c->client);
-	c->ka_missed++;
-	return 0;
-}
-
-/* The keepalive and idle timers; -1 once the connection was closed. */
-static int
-conn_timers(struct conn *c)
-{
-	const struct config *cfg = c->cfg;
-	int64_t now = conn_now_ms();
-	char d[32], reason[128];
-
-	if (c->data_seen) {
-		c->data_seen = false;
-		c->idle_since_ms = now;
-	}
-	if (cfg->gateway.idle_timeout_ms > 0 &&
-	    now - c->idle_since_ms >= (int64_t)cfg->gateway.idle_timeout_ms) {
-		conn_duration(cfg->gateway.idle_timeout_ms, d, sizeof(d));
-		log_info("user %s from %s: no channel data for %s: closing the "
-		    "connection (gateway.idle_timeout)", c->login, c->peer, d);
-		snprintf(reason, sizeof(reason), "meduse: idle for %s: connection "
-		    "closed", d);
-		conn_disconnect(c, reason);
-		return -1;
-	}
-	if (cfg->gateway.keepalive_ms > 0 && now >= c->ka_next_ms)
-		return conn_keepalive(c, now);
-	return 0;
-}
-
-/* Until the next timer is due, at most a second (SIGTERM is seen then). */
-static int
-conn_poll_ms(const struct conn *c)
-{
-	const struct config *cfg = c->cfg;
-	int64_t now = conn_now_ms(), wait = 1000, t;
-
-	if (cfg->gateway.idle_timeout_ms > 0) {
-		t = c->idle_since_ms + (int64_t)cfg->gateway.idle_timeout_ms - now;
-		if (t < wait)
-			wait = t;
-	}
-	if (cfg->gateway.keepalive_ms > 0 && c->ka_next_ms - now < wait)
-		wait = c->ka_next_ms - now;
-	return wait < 10 ? 10 : (int)wait;
 }
 
 void

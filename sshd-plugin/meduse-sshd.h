@@ -6,7 +6,8 @@
  * public key through accountd (auth.c, pam.c), asks accountd where the
  * user's workspace is (route.c), logs in there with the account's gateway key
  * (upstream.c) and relays every channel 1:1 (channel.c for opens and
- * requests, relay.c for data and flow control).
+ * requests, relay.c for data and flow control), with keepalives and the
+ * idle timeout kept by timers.c.
  *
  * Trust boundary: everything that arrives from the client side is untrusted
  * until auth.c accepted it; the upstream is trusted only as far as its host
@@ -125,6 +126,13 @@ int	hostkey_setup(const struct config *cfg, ssh_bind bind);
 void	conn_run(const struct config *cfg, ssh_bind bind, int fd,
 	    const char *peer, int startup_fd) __attribute__((noreturn));
 int	conn_upstream_ensure(struct conn *c);
+void	conn_disconnect(struct conn *c, const char *reason);
+
+/* timers.c */
+int64_t	conn_now_ms(void);
+int	conn_rx_bytes(struct conn *c, uint64_t *bytes);
+int	conn_timers(struct conn *c);
+int	conn_poll_ms(const struct conn *c);
 
 /* auth.c */
 int	auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,

@@ -148,6 +148,7 @@ assert_defaults(const struct config *c)
 	assert_string_equal(c->kubernetes.namespace_prefix, "u-");
 	assert_string_equal(c->kubernetes.storage_class, "");
 	assert_false(c->kubernetes.volcano);
+	assert_strings(&c->kubernetes.ingress_namespaces, NULL);
 	assert_int_equal(c->kubernetes.workspace_port, 22);
 	assert_string_equal(c->coder.url, "");
 	assert_string_equal(c->coder.token_file, "");
@@ -238,6 +239,7 @@ test_every_key(void **state)
 	    "  storage_class: longhorn.fast\n"
 	    "  volcano: True\n"
 	    "  workspace_port: 2222\n"
+	    "  ingress_namespaces: [meduse, coder]\n"
 	    "coder:\n"
 	    "  url: https://coder.example.org\n"
 	    "  token_file: /etc/meduse/coder.token\n"
@@ -292,6 +294,8 @@ test_every_key(void **state)
 	assert_string_equal(c->kubernetes.storage_class, "longhorn.fast");
 	assert_true(c->kubernetes.volcano);
 	assert_int_equal(c->kubernetes.workspace_port, 2222);
+	assert_strings(&c->kubernetes.ingress_namespaces, "meduse", "coder",
+	    NULL);
 	assert_string_equal(c->coder.url, "https://coder.example.org");
 	assert_string_equal(c->coder.token_file, "/etc/meduse/coder.token");
 	assert_string_equal(c->coder.template_name, "gpu-template");

@@ -1,0 +1,374 @@
+/*
+ * kdesired.c: the Kubernetes objects one account should have, built from
+ * the account (its quota and gateway key) and the config.  A pure function:
+ * no I/O, so that reconcile, plan and the tests all see the same objects.
+ * Shapes follow protocols.md sections C and D; every object is meant for
+ * server-side apply at the path that comes with it.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "accountd.h"
+#include "units.h"
+
+#define MANAGED_BY	"app.kubernetes.io/managed-by"
+#define ACCOUNT_LABEL	"meduse.io/account"
+#define QUEUE_ANNOT	"scheduling.volcano.sh/queue-name"
+#define NS_NAME_LABEL	"kubernetes.io/metadata.name"
+#define RBAC_GROUP	"rbac.authorization.k8s.io"
+#define NS_MAX		63	/* a namespace name is a DNS label */
+
+/* Container defaults, capped by the quota so that they always fit in it. */
+#define DEF_LIMIT_CPU	1000			/* millicores */
+#define DEF_LIMIT_MEM	(2LL << 30)		/* 2Gi */
+#define DEF_REQ_CPU	100
+#define DEF_REQ_MEM	(256LL << 20)		/* 256Mi */
+
+struct qty {
+	char	cpu[32], mem[32], gpu[32], storage[32], home[32], pvcs[32];
+	char	def_cpu[32], def_mem[32], req_cpu[32], req_mem[32];
+};
+
+static int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Standard base64 with padding, as Secret.data wants it. */
+static char *
+b64(const char *s)
+{
+	static const char tbl[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i, o = 0;
+	uint32_t v;
+	char *out;
+
+	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i += 3) {
+		v = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		out[o++] = tbl[(v >> 18) & 63];
+		out[o++] = tbl[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? tbl[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static json_t *
+labels(const char *account)
+{
+	return json_pack("{s:s, s:s}", MANAGED_BY, "meduse", ACCOUNT_LABEL,
+	    account);
+}
+
+/* apiVersion, kind and metadata; ns NULL for cluster-scoped kinds. */
+static json_t *
+object(const char *api, const char *kind, const char *name, const char *ns,
+    const char *account)
+{
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:{s:s, s:o}}", "apiVersion", api, "kind",
+	    kind, "metadata", "name", name, "labels", labels(account));
+	if (o != NULL && ns != NULL)
+		json_object_set_new(json_object_get(o, "metadata"), "namespace",
+		    json_string(ns));
+	return o;
+}
+
+/* Appends {path, object}; takes obj.  -1 when anything was NULL. */
+static int
+add(json_t *arr, const char *path, json_t *obj)
+{
+	json_t *e;
+
+	if (obj == NULL)
+		return -1;
+	if ((e = json_pack("{s:s, s:o}", "path", path, "object", obj)) == NULL)
+		return -1;
+	return json_array_append_new(arr, e);
+}
+
+static int
+add_namespace(json_t *arr, const struct config *cfg, const char *ns,
+    const char *account)
+{
+	char path[128];
+	json_t *o;
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
+	if ((o = object("v1", "Namespace", ns, NULL, account)) == NULL)
+		return -1;
+	/* Volcano's podgroup webhook reads the queue from here. */
+	if (cfg->kubernetes.volcano)
+		json_object_set_new(json_object_get(o, "metadata"),
+		    "annotations", json_pack("{s:s}", QUEUE_ANNOT, ns));
+	return add(arr, path, o);
+}
+
+static int
+add_queue(json_t *arr, const char *ns, const char *account,
+    const struct qty *q)
+{
+	char path[160];
+	json_t *o;
+
+	snprintf(path, sizeof(path),
+	    "/apis/scheduling.volcano.sh/v1beta1/queues/%s", ns);
+	if ((o = object("scheduling.volcano.sh/v1beta1", "Queue", ns, NULL,
+	    account)) == NULL)
+		return -1;
+	json_object_set_new(o, "spec", json_pack("{s:i, s:{s:s, s:s, s:s}}",
+	    "weight", 1, "capability", "cpu", q->cpu, "memory", q->mem,
+	    "nvidia.com/gpu", q->gpu));
+	return add(arr, path, o);
+}
+
+static int
+add_quota(json_t *arr, const struct config *cfg, const char *ns,
+    const char *account, const struct qty *q)
+{
+	const char *sc = cfg->kubernetes.storage_class;
+	char path[160], key[320];
+	json_t *o, *hard;
+
+	snprintf(path, sizeof(path),
+	    "/api/v1/namespaces/%s/resourcequotas/meduse-quota", ns);
+	hard = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "requests.cpu", q->cpu, "limits.cpu", q->cpu,
+	    "requests.memory", q->mem, "limits.memory", q->mem,
+	    "requests.nvidia.com/gpu", q->gpu, "requests.storage", q->storage,
+	    "persistentvolumeclaims", q->pvcs);
+	if (hard == NULL)
+		return -1;
+	if (sc[0] != '\0') {
+		snprintf(key, sizeof(key),
+		    "%s.storageclass.storage.k8s.io/requests.storage", sc);
+		json_object_set_new(hard, key, json_string(q->storage));
+		snprintf(key, sizeof(key),
+		    "%s.storageclass.storage.k8s.io/persistentvolumeclaims", sc);
+		json_object_set_new(hard, key, json_string(q->pvcs));
+	}
+	if ((o = object("v1", "ResourceQuota", "meduse-quota", ns,
+	    account)) == NULL) {
+		json_decref(hard);
+		return -1;
+	}
+	json_object_set_new(o, "spec", json_pack("{s:o}", "hard", hard));
+	return add(arr, path, o);
+}
+
+/* Without defaults, a pod that declares nothing is refused by the quota. */
+static int
+add_limitrange(json_t *arr, const char *ns, const char *account,
+    const struct qty *q)
+{
+	char path[160];
+	json_t *o;
+
+	snprintf(path, sizeof(path),
+	    "/api/v1/namespaces/%s/limitranges/meduse-defaults", ns);
+	if ((o = object("v1", "LimitRange", "meduse-defaults", ns,
+	    account)) == NULL)
+		return -1;
+	json_object_set_new(o, "spec", json_pack("{s:[{s:s, s:{s:s, s:s}, "
+	    "s:{s:s, s:s}, s:{s:s, s:s}}]}", "limits", "type", "Container",
+	    "default", "cpu", q->def_cpu, "memory", q->def_mem,
+	    "defaultRequest", "cpu", q->req_cpu, "memory", q->req_mem,
+	    "max", "cpu", q->cpu, "memory", q->mem));
+	return add(arr, path, o);
+}
+
+static int
+add_pvc(json_t *arr, const struct config *cfg, const char *ns,
+    const char *account, const struct qty *q)
+{
+	char path[160];
+	json_t *o, *spec;
+
+	snprintf(path, sizeof(path),
+	    "/api/v1/namespaces/%s/persistentvolumeclaims/home", ns);
+	if ((o = object("v1", "PersistentVolumeClaim", "home", ns,
+	    account)) == NULL)
+		return -1;
+	spec = json_pack("{s:[s], s:{s:{s:s}}}", "accessModes",
+	    "ReadWriteOnce", "resources", "requests", "storage", q->home);
+	/* Omitted, not "": "" would mean "no class" rather than the default. */
+	if (spec != NULL && cfg->kubernetes.storage_class[0] != '\0')
+		json_object_set_new(spec, "storageClassName",
+		    json_string(cfg->kubernetes.storage_class));
+	json_object_set_new(o, "spec", spec);
+	return add(arr, path, o);
+}
+
+static int
+add_rolebinding(json_t *arr, const char *ns, const char *account)
+{
+	char path[200];
+	json_t *o;
+
+	snprintf(path, sizeof(path), "/apis/" RBAC_GROUP
+	    "/v1/namespaces/%s/rolebindings/meduse-edit", ns);
+	if ((o = object(RBAC_GROUP "/v1", "RoleBinding", "meduse-edit", ns,
+	    account)) == NULL)
+		return -1;
+	json_object_set_new(o, "subjects", json_pack("[{s:s, s:s, s:s}]",
+	    "kind", "User", "apiGroup", RBAC_GROUP, "name", account));
+	json_object_set_new(o, "roleRef", json_pack("{s:s, s:s, s:s}",
+	    "apiGroup", RBAC_GROUP, "kind", "ClusterRole", "name", "edit"));
+	return add(arr, path, o);
+}
+
+static int
+add_netpol(json_t *arr, const struct config *cfg, const char *ns,
+    const char *account)
+{
+	const struct config_strings *allow = &cfg->kubernetes.ingress_namespaces;
+	char path[200];
+	json_t *o, *from;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/apis/networking.k8s.io/v1/namespaces/"
+	    "%s/networkpolicies/meduse-isolate", ns);
+	/* An empty podSelector in a peer: every pod of this namespace. */
+	if ((from = json_pack("[{s:{}}]", "podSelector")) == NULL)
+		return -1;
+	for (i = 0; i < allow->n; i++)
+		if (allow->v[i][0] != '\0')
+			json_array_append_new(from, json_pack("{s:{s:{s:s}}}",
+			    "namespaceSelector", "matchLabels", NS_NAME_LABEL,
+			    allow->v[i]));
+	if ((o = object("networking.k8s.io/v1", "NetworkPolicy",
+	    "meduse-isolate", ns, account)) == NULL) {
+		json_decref(from);
+		return -1;
+	}
+	json_object_set_new(o, "spec", json_pack("{s:{}, s:[s], s:[{s:o}]}",
+	    "podSelector", "policyTypes", "Ingress", "ingress", "from", from));
+	return add(arr, path, o);
+}
+
+static int
+add_secret(json_t *arr, const char *ns, const char *account,
+    const char *pubkey)
+{
+	char path[160], *line = NULL, *enc = NULL;
+	json_t *o;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/meduse-ssh",
+	    ns);
+	if (asprintf(&line, "%s\n", pubkey) == -1) {
+		line = NULL;
+		goto out;
+	}
+	if ((enc = b64(line)) == NULL)
+		goto out;
+	if ((o = object("v1", "Secret", "meduse-ssh", ns, account)) == NULL)
+		goto out;
+	json_object_set_new(o, "type", json_string("Opaque"));
+	json_object_set_new(o, "data", json_pack("{s:s}", "authorized_keys",
+	    enc));
+	rc = add(arr, path, o);
+out:
+	free(line);
+	free(enc);
+	return rc;
+}
+
+static void
+quantities(const struct quota *q, struct qty *out)
+{
+	units_format_cpu(q->cpu_milli, out->cpu, sizeof(out->cpu));
+	units_format_bytes(q->memory_bytes, out->mem, sizeof(out->mem));
+	snprintf(out->gpu, sizeof(out->gpu), "%lld", (long long)q->gpu);
+	units_format_bytes(q->storage_bytes, out->storage, sizeof(out->storage));
+	units_format_bytes(q->home_bytes, out->home, sizeof(out->home));
+	snprintf(out->pvcs, sizeof(out->pvcs), "%lld", (long long)q->pvcs);
+	units_format_cpu(min64(DEF_LIMIT_CPU, q->cpu_milli), out->def_cpu,
+	    sizeof(out->def_cpu));
+	units_format_bytes(min64(DEF_LIMIT_MEM, q->memory_bytes), out->def_mem,
+	    sizeof(out->def_mem));
+	units_format_cpu(min64(DEF_REQ_CPU, q->cpu_milli), out->req_cpu,
+	    sizeof(out->req_cpu));
+	units_format_bytes(min64(DEF_REQ_MEM, q->memory_bytes), out->req_mem,
+	    sizeof(out->req_mem));
+}
+
+int
+kdesired_namespace(const struct config *cfg, const char *account, char *buf,
+    size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "%s%s", cfg->kubernetes.namespace_prefix,
+	    account);
+	return n < 0 || (size_t)n >= len || n > NS_MAX ? -1 : 0;
+}
+
+int
+kdesired_build(const struct config *cfg, const struct account *a,
+    json_t **objects, char *err, size_t errlen)
+{
+	const struct quota *q = &a->quota;
+	char ns[NS_MAX + 1];
+	struct qty qty;
+	json_t *arr;
+	int rc = -1;
+
+	*objects = NULL;
+	if (kdesired_namespace(cfg, a->name, ns, sizeof(ns)) == -1) {
+		snprintf(err, errlen, "namespace \"%s%s\" is longer than %d "
+		    "characters", cfg->kubernetes.namespace_prefix, a->name,
+		    NS_MAX);
+		return -1;
+	}
+	if (q->cpu_milli <= 0 || q->memory_bytes <= 0 || q->gpu < 0 ||
+	    q->storage_bytes <= 0 || q->home_bytes <= 0 || q->pvcs < 1 ||
+	    q->home_bytes > q->storage_bytes) {
+		snprintf(err, errlen, "account %s: quota out of range (home "
+		    "must fit in storage, at least one PVC)", a->name);
+		return -1;
+	}
+	quantities(q, &qty);
+	if ((arr = json_array()) == NULL)
+		goto nomem;
+	/* Order: the namespace (and its queue) before what lives in it. */
+	if (add_namespace(arr, cfg, ns, a->name) == -1 ||
+	    (cfg->kubernetes.volcano && add_queue(arr, ns, a->name, &qty) == -1) ||
+	    add_quota(arr, cfg, ns, a->name, &qty) == -1 ||
+	    add_limitrange(arr, ns, a->name, &qty) == -1 ||
+	    add_pvc(arr, cfg, ns, a->name, &qty) == -1 ||
+	    add_rolebinding(arr, ns, a->name) == -1 ||
+	    add_netpol(arr, cfg, ns, a->name) == -1)
+		goto nomem;
+	/* No gateway key yet (being generated): no Secret to send. */
+	if (a->gateway_pubkey != NULL && a->gateway_pubkey[0] != '\0' &&
+	    add_secret(arr, ns, a->name, a->gateway_pubkey) == -1)
+		goto nomem;
+	*objects = arr;
+	arr = NULL;
+	rc = 0;
+	goto out;
+nomem:
+	snprintf(err, errlen, "account %s: out of memory building its "
+	    "Kubernetes objects", a->name);
+out:
+	json_decref(arr);
+	return rc;
+}
