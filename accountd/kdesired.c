@@ -85,20 +85,27 @@ object(const char *api, const char *kind, const char *name, const char *ns,
 
 	o = json_pack("{s:s, s:s, s:{s:s, s:o}}", "apiVersion", api, "kind",
 	    kind, "metadata", "name", name, "labels", labels(account));
-	if (o != NULL && ns != NULL)
-		json_object_set_new(json_object_get(o, "metadata"), "namespace",
-		    json_string(ns));
+	if (o != NULL && ns != NULL && json_object_set_new(json_object_get(o,
+	    "metadata"), "namespace", json_string(ns)) == -1) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
-/* Appends {path, object}; takes obj.  -1 when anything was NULL. */
+/*
+ * Appends {path, object}; takes obj.  -1 when obj is NULL or bad is set
+ * (a json_*_set_new() on the way failed: out of memory).
+ */
 static int
-add(json_t *arr, const char *path, json_t *obj)
+add(json_t *arr, const char *path, json_t *obj, int bad)
 {
 	json_t *e;
 
-	if (obj == NULL)
+	if (obj == NULL || bad != 0) {
+		json_decref(obj);
 		return -1;
+	}
 	if ((e = json_pack("{s:s, s:o}", "path", path, "object", obj)) == NULL)
 		return -1;
 	return json_array_append_new(arr, e);
@@ -110,15 +117,16 @@ add_namespace(json_t *arr, const struct config *cfg, const char *ns,
 {
 	char path[128];
 	json_t *o;
+	int bad = 0;
 
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
 	if ((o = object("v1", "Namespace", ns, NULL, account)) == NULL)
 		return -1;
 	/* Volcano's podgroup webhook reads the queue from here. */
 	if (cfg->kubernetes.volcano)
-		json_object_set_new(json_object_get(o, "metadata"),
+		bad |= json_object_set_new(json_object_get(o, "metadata"),
 		    "annotations", json_pack("{s:s}", QUEUE_ANNOT, ns));
-	return add(arr, path, o);
+	return add(arr, path, o, bad);
 }
 
 static int
@@ -127,16 +135,17 @@ add_queue(json_t *arr, const char *ns, const char *account,
 {
 	char path[160];
 	json_t *o;
+	int bad = 0;
 
 	snprintf(path, sizeof(path),
 	    "/apis/scheduling.volcano.sh/v1beta1/queues/%s", ns);
 	if ((o = object("scheduling.volcano.sh/v1beta1", "Queue", ns, NULL,
 	    account)) == NULL)
 		return -1;
-	json_object_set_new(o, "spec", json_pack("{s:i, s:{s:s, s:s, s:s}}",
-	    "weight", 1, "capability", "cpu", q->cpu, "memory", q->mem,
-	    "nvidia.com/gpu", q->gpu));
-	return add(arr, path, o);
+	bad |= json_object_set_new(o, "spec",
+	    json_pack("{s:i, s:{s:s, s:s, s:s}}", "weight", 1, "capability",
+	    "cpu", q->cpu, "memory", q->mem, "nvidia.com/gpu", q->gpu));
+	return add(arr, path, o, bad);
 }
 
 static int
@@ -146,6 +155,7 @@ add_quota(json_t *arr, const struct config *cfg, const char *ns,
 	const char *sc = cfg->kubernetes.storage_class;
 	char path[160], key[320];
 	json_t *o, *hard;
+	int bad = 0;
 
 	snprintf(path, sizeof(path),
 	    "/api/v1/namespaces/%s/resourcequotas/meduse-quota", ns);
@@ -159,18 +169,18 @@ add_quota(json_t *arr, const struct config *cfg, const char *ns,
 	if (sc[0] != '\0') {
 		snprintf(key, sizeof(key),
 		    "%s.storageclass.storage.k8s.io/requests.storage", sc);
-		json_object_set_new(hard, key, json_string(q->storage));
-		snprintf(key, sizeof(key),
-		    "%s.storageclass.storage.k8s.io/persistentvolumeclaims", sc);
-		json_object_set_new(hard, key, json_string(q->pvcs));
+		bad |= json_object_set_new(hard, key, json_string(q->storage));
+		snprintf(key, sizeof(key), "%s.storageclass.storage.k8s.io/"
+		    "persistentvolumeclaims", sc);
+		bad |= json_object_set_new(hard, key, json_string(q->pvcs));
 	}
-	if ((o = object("v1", "ResourceQuota", "meduse-quota", ns,
-	    account)) == NULL) {
+	if (bad != 0 || (o = object("v1", "ResourceQuota", "meduse-quota",
+	    ns, account)) == NULL) {
 		json_decref(hard);
 		return -1;
 	}
-	json_object_set_new(o, "spec", json_pack("{s:o}", "hard", hard));
-	return add(arr, path, o);
+	bad |= json_object_set_new(o, "spec", json_pack("{s:o}", "hard", hard));
+	return add(arr, path, o, bad);
 }
 
 /* Without defaults, a pod that declares nothing is refused by the quota. */
@@ -180,18 +190,19 @@ add_limitrange(json_t *arr, const char *ns, const char *account,
 {
 	char path[160];
 	json_t *o;
+	int bad = 0;
 
 	snprintf(path, sizeof(path),
 	    "/api/v1/namespaces/%s/limitranges/meduse-defaults", ns);
 	if ((o = object("v1", "LimitRange", "meduse-defaults", ns,
 	    account)) == NULL)
 		return -1;
-	json_object_set_new(o, "spec", json_pack("{s:[{s:s, s:{s:s, s:s}, "
-	    "s:{s:s, s:s}, s:{s:s, s:s}}]}", "limits", "type", "Container",
-	    "default", "cpu", q->def_cpu, "memory", q->def_mem,
+	bad |= json_object_set_new(o, "spec", json_pack("{s:[{s:s, "
+	    "s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}}]}", "limits", "type",
+	    "Container", "default", "cpu", q->def_cpu, "memory", q->def_mem,
 	    "defaultRequest", "cpu", q->req_cpu, "memory", q->req_mem,
 	    "max", "cpu", q->cpu, "memory", q->mem));
-	return add(arr, path, o);
+	return add(arr, path, o, bad);
 }
 
 static int
@@ -200,6 +211,7 @@ add_pvc(json_t *arr, const struct config *cfg, const char *ns,
 {
 	char path[160];
 	json_t *o, *spec;
+	int bad = 0;
 
 	snprintf(path, sizeof(path),
 	    "/api/v1/namespaces/%s/persistentvolumeclaims/home", ns);
@@ -210,10 +222,10 @@ add_pvc(json_t *arr, const struct config *cfg, const char *ns,
 	    "ReadWriteOnce", "resources", "requests", "storage", q->home);
 	/* Omitted, not "": "" would mean "no class" rather than the default. */
 	if (spec != NULL && cfg->kubernetes.storage_class[0] != '\0')
-		json_object_set_new(spec, "storageClassName",
+		bad |= json_object_set_new(spec, "storageClassName",
 		    json_string(cfg->kubernetes.storage_class));
-	json_object_set_new(o, "spec", spec);
-	return add(arr, path, o);
+	bad |= json_object_set_new(o, "spec", spec);
+	return add(arr, path, o, bad);
 }
 
 static int
@@ -221,27 +233,31 @@ add_rolebinding(json_t *arr, const char *ns, const char *account)
 {
 	char path[200];
 	json_t *o;
+	int bad = 0;
 
 	snprintf(path, sizeof(path), "/apis/" RBAC_GROUP
 	    "/v1/namespaces/%s/rolebindings/meduse-edit", ns);
 	if ((o = object(RBAC_GROUP "/v1", "RoleBinding", "meduse-edit", ns,
 	    account)) == NULL)
 		return -1;
-	json_object_set_new(o, "subjects", json_pack("[{s:s, s:s, s:s}]",
-	    "kind", "User", "apiGroup", RBAC_GROUP, "name", account));
-	json_object_set_new(o, "roleRef", json_pack("{s:s, s:s, s:s}",
+	bad |= json_object_set_new(o, "subjects",
+	    json_pack("[{s:s, s:s, s:s}]", "kind", "User", "apiGroup",
+	    RBAC_GROUP, "name", account));
+	bad |= json_object_set_new(o, "roleRef", json_pack("{s:s, s:s, s:s}",
 	    "apiGroup", RBAC_GROUP, "kind", "ClusterRole", "name", "edit"));
-	return add(arr, path, o);
+	return add(arr, path, o, bad);
 }
 
 static int
 add_netpol(json_t *arr, const struct config *cfg, const char *ns,
     const char *account)
 {
-	const struct config_strings *allow = &cfg->kubernetes.ingress_namespaces;
+	const struct config_strings *allow =
+	    &cfg->kubernetes.ingress_namespaces;
 	char path[200];
 	json_t *o, *from;
 	size_t i;
+	int bad = 0;
 
 	snprintf(path, sizeof(path), "/apis/networking.k8s.io/v1/namespaces/"
 	    "%s/networkpolicies/meduse-isolate", ns);
@@ -250,17 +266,18 @@ add_netpol(json_t *arr, const struct config *cfg, const char *ns,
 		return -1;
 	for (i = 0; i < allow->n; i++)
 		if (allow->v[i][0] != '\0')
-			json_array_append_new(from, json_pack("{s:{s:{s:s}}}",
-			    "namespaceSelector", "matchLabels", NS_NAME_LABEL,
-			    allow->v[i]));
-	if ((o = object("networking.k8s.io/v1", "NetworkPolicy",
+			bad |= json_array_append_new(from,
+			    json_pack("{s:{s:{s:s}}}", "namespaceSelector",
+			    "matchLabels", NS_NAME_LABEL, allow->v[i]));
+	if (bad != 0 || (o = object("networking.k8s.io/v1", "NetworkPolicy",
 	    "meduse-isolate", ns, account)) == NULL) {
 		json_decref(from);
 		return -1;
 	}
-	json_object_set_new(o, "spec", json_pack("{s:{}, s:[s], s:[{s:o}]}",
-	    "podSelector", "policyTypes", "Ingress", "ingress", "from", from));
-	return add(arr, path, o);
+	bad |= json_object_set_new(o, "spec",
+	    json_pack("{s:{}, s:[s], s:[{s:o}]}", "podSelector", "policyTypes",
+	    "Ingress", "ingress", "from", from));
+	return add(arr, path, o, bad);
 }
 
 static int
@@ -269,7 +286,7 @@ add_secret(json_t *arr, const char *ns, const char *account,
 {
 	char path[160], *line = NULL, *enc = NULL;
 	json_t *o;
-	int rc = -1;
+	int rc = -1, bad = 0;
 
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/meduse-ssh",
 	    ns);
@@ -281,10 +298,10 @@ add_secret(json_t *arr, const char *ns, const char *account,
 		goto out;
 	if ((o = object("v1", "Secret", "meduse-ssh", ns, account)) == NULL)
 		goto out;
-	json_object_set_new(o, "type", json_string("Opaque"));
-	json_object_set_new(o, "data", json_pack("{s:s}", "authorized_keys",
-	    enc));
-	rc = add(arr, path, o);
+	bad |= json_object_set_new(o, "type", json_string("Opaque"));
+	bad |= json_object_set_new(o, "data", json_pack("{s:s}",
+	    "authorized_keys", enc));
+	rc = add(arr, path, o, bad);
 out:
 	free(line);
 	free(enc);
@@ -297,7 +314,8 @@ quantities(const struct quota *q, struct qty *out)
 	units_format_cpu(q->cpu_milli, out->cpu, sizeof(out->cpu));
 	units_format_bytes(q->memory_bytes, out->mem, sizeof(out->mem));
 	snprintf(out->gpu, sizeof(out->gpu), "%lld", (long long)q->gpu);
-	units_format_bytes(q->storage_bytes, out->storage, sizeof(out->storage));
+	units_format_bytes(q->storage_bytes, out->storage,
+	    sizeof(out->storage));
 	units_format_bytes(q->home_bytes, out->home, sizeof(out->home));
 	snprintf(out->pvcs, sizeof(out->pvcs), "%lld", (long long)q->pvcs);
 	units_format_cpu(min64(DEF_LIMIT_CPU, q->cpu_milli), out->def_cpu,
@@ -350,7 +368,8 @@ kdesired_build(const struct config *cfg, const struct account *a,
 		goto nomem;
 	/* Order: the namespace (and its queue) before what lives in it. */
 	if (add_namespace(arr, cfg, ns, a->name) == -1 ||
-	    (cfg->kubernetes.volcano && add_queue(arr, ns, a->name, &qty) == -1) ||
+	    (cfg->kubernetes.volcano &&
+	    add_queue(arr, ns, a->name, &qty) == -1) ||
 	    add_quota(arr, cfg, ns, a->name, &qty) == -1 ||
 	    add_limitrange(arr, ns, a->name, &qty) == -1 ||
 	    add_pvc(arr, cfg, ns, a->name, &qty) == -1 ||

@@ -137,7 +137,8 @@ test_shape_plain(void **state)
 	assert_int_equal(json_object_size(hard), 7);
 	assert_string_equal(str_at(hard, "requests.cpu", NULL, NULL), "8");
 	assert_string_equal(str_at(hard, "limits.cpu", NULL, NULL), "8");
-	assert_string_equal(str_at(hard, "requests.memory", NULL, NULL), "32Gi");
+	assert_string_equal(str_at(hard, "requests.memory", NULL, NULL),
+	    "32Gi");
 	assert_string_equal(str_at(hard, "limits.memory", NULL, NULL), "32Gi");
 	assert_string_equal(str_at(hard, "requests.nvidia.com/gpu", NULL,
 	    NULL), "1");
@@ -231,7 +232,8 @@ test_shape_volcano_class(void **state)
 	    "fast.storageclass.storage.k8s.io/requests.storage", NULL, NULL),
 	    "200Gi");
 	o = find(objs, "PersistentVolumeClaim", "bob");
-	assert_string_equal(str_at(o, "spec", "storageClassName", NULL), "fast");
+	assert_string_equal(str_at(o, "spec", "storageClassName", NULL),
+	    "fast");
 
 	from = json_object_get(json_array_get(json_object_get(json_object_get(
 	    find(objs, "NetworkPolicy", "bob"), "spec"), "ingress"), 0),
@@ -262,6 +264,7 @@ test_refused(void **state)
 	account_init(&a, "carol");
 	a.quota.home_bytes = a.quota.storage_bytes + 1;
 	assert_int_equal(kdesired_build(cfg, &a, &objs, err, sizeof(err)), -1);
+	assert_null(objs);
 	assert_non_null(strstr(err, "carol"));
 	config_free(cfg);
 }
@@ -412,7 +415,8 @@ start_fake(void)
 	char certs[600], kc[600], ready[600], *text;
 	int i, fd;
 
-	if (access(FAKE, R_OK) == -1 || access("/usr/bin/python3", X_OK) == -1) {
+	if (access(FAKE, R_OK) == -1 ||
+	    access("/usr/bin/python3", X_OK) == -1) {
 		print_error("need %s and /usr/bin/python3; run from the top "
 		    "of the tree\n", FAKE);
 		return -1;
