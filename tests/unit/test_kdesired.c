@@ -25,17 +25,14 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "kube_fixture.h"
 #include "accountd.h"
 #include "kube.h"
 #include "kubeconfig.h"
 
-#define FAKE	"tests/fakes/kube_fake.py"
-#define TOKEN	"kdesired-token"
 #define GIB	(1LL << 30)
 #define PUBKEY	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOr9 meduse-gateway:alice"
 
-static char	tmpdir[] = "/tmp/test_kdesired.XXXXXX";
-static pid_t	fake_pid = -1;
 
 static struct config *
 load(const char *yaml)
@@ -271,25 +268,6 @@ test_refused(void **state)
 
 /* ---- against the strict fake ---- */
 
-static char *
-slurp(const char *path)
-{
-	char *buf = NULL;
-	long len;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = calloc(1, len + 1)) != NULL &&
-	    fread(buf, 1, len, f) != (size_t)len) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static struct kube *
 open_fake(struct kube_creds **c)
 {
@@ -409,80 +387,6 @@ test_apply_volcano_class(void **state)
 	    "  ingress_namespaces: [meduse, coder]\n", "bob");
 }
 
-static int
-start_fake(void)
-{
-	char certs[600], kc[600], ready[600], *text;
-	int i, fd;
-
-	if (access(FAKE, R_OK) == -1 ||
-	    access("/usr/bin/python3", X_OK) == -1) {
-		print_error("need %s and /usr/bin/python3; run from the top "
-		    "of the tree\n", FAKE);
-		return -1;
-	}
-	snprintf(certs, sizeof(certs), "%s/certs", tmpdir);
-	snprintf(kc, sizeof(kc), "%s/kubeconfig", tmpdir);
-	snprintf(ready, sizeof(ready), "%s/ready", tmpdir);
-	if ((fake_pid = fork()) == -1)
-		return -1;
-	if (fake_pid == 0) {
-		if ((fd = open("/dev/null", O_WRONLY)) != -1)
-			dup2(fd, 1);
-		execl("/usr/bin/python3", "python3", FAKE, "--listen",
-		    "127.0.0.1:0", "--control", "127.0.0.1:0", "--certs", certs,
-		    "--token", TOKEN, "--kubeconfig", kc, "--ready-file", ready,
-		    (char *)NULL);
-		_exit(127);
-	}
-	/* python3-kubernetes imports slowly on a busy machine. */
-	for (i = 0; i < 600; i++) {
-		if ((text = slurp(ready)) != NULL) {
-			if (strstr(text, "KUBE_CONTROL=") != NULL) {
-				free(text);
-				return 0;
-			}
-			free(text);
-		}
-		if (waitpid(fake_pid, NULL, WNOHANG) == fake_pid) {
-			fake_pid = -1;
-			return -1;
-		}
-		usleep(50000);
-	}
-	print_error("%s did not become ready\n", FAKE);
-	return -1;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[600];
-
-	(void)state;
-	if (fake_pid > 0) {
-		kill(fake_pid, SIGTERM);
-		waitpid(fake_pid, NULL, 0);
-		fake_pid = -1;
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	curl_global_cleanup();
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static int
-setup(void **state)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	if (start_fake() == -1) {
-		teardown(state);
-		return -1;
-	}
-	return 0;
-}
-
 int
 main(void)
 {
@@ -494,5 +398,6 @@ main(void)
 		cmocka_unit_test(test_apply_volcano_class),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kube_fixture_setup,
+	    kube_fixture_teardown);
 }

@@ -27,21 +27,16 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "kube_fixture.h"
 #include "kube.h"
 #include "kubeconfig.h"
 
-#define FAKE	"tests/fakes/kube_fake.py"
 #define MAKECA	"tests/fakes/make-ca.sh"
-#define TOKEN	"s3cret-token"
 #define NS	"u-tls"
 #define NSPATH	"/api/v1/namespaces/" NS
 #define RQPATH	NSPATH "/resourcequotas/quota"
 #define MANAGED	"app.kubernetes.io/managed-by"
 
-static char	tmpdir[] = "/tmp/test_kube_tls.XXXXXX";
-static pid_t	fake_pid = -1;
-static char	url[256];	/* KUBE_URL */
-static char	control[256];	/* KUBE_CONTROL */
 
 struct sleeps {
 	long	 ms[16];
@@ -56,26 +51,6 @@ record_sleep(void *arg, long ms)
 	if (s->n < 16)
 		s->ms[s->n] = ms;
 	s->n++;
-}
-
-/* Reads a whole small file; NULL if absent. */
-static char *
-slurp(const char *path)
-{
-	char *buf = NULL;
-	long len;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = calloc(1, len + 1)) != NULL &&
-	    fread(buf, 1, len, f) != (size_t)len) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
 }
 
 /* A kubeconfig for the fake with the given cluster fields and token. */
@@ -503,102 +478,17 @@ test_faults(void **state)
 	kube_creds_free(c);
 }
 
-/* Reads KEY=value from the fake's ready file into out. */
-static int
-ready_value(const char *text, const char *key, char *out, size_t len)
-{
-	const char *p;
-	size_t n;
-
-	if ((p = strstr(text, key)) == NULL)
-		return -1;
-	p += strlen(key);
-	n = strcspn(p, "\n");
-	if (n == 0 || n >= len)
-		return -1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return 0;
-}
-
-static int
-start_fake(void)
-{
-	char cmd[800], certs[600], kc[600], ready[600], *text;
-	int i, fd;
-
-	/* Tests run from the top of the tree (make unit). */
-	if (access(FAKE, R_OK) == -1 || access("/usr/bin/python3", X_OK) == -1) {
-		print_error("need %s and /usr/bin/python3; run from the top "
-		    "of the tree\n", FAKE);
-		return -1;
-	}
-	/* A second CA, that did not sign the fake's certificate. */
-	snprintf(cmd, sizeof(cmd), "%s '%s/other'", MAKECA, tmpdir);
-	if (system(cmd) != 0)
-		return -1;
-	snprintf(certs, sizeof(certs), "%s/certs", tmpdir);
-	snprintf(kc, sizeof(kc), "%s/kubeconfig", tmpdir);
-	snprintf(ready, sizeof(ready), "%s/ready", tmpdir);
-	if ((fake_pid = fork()) == -1)
-		return -1;
-	if (fake_pid == 0) {
-		/* Its stdout banner would clutter the test output. */
-		if ((fd = open("/dev/null", O_WRONLY)) != -1)
-			dup2(fd, 1);
-		execl("/usr/bin/python3", "python3", FAKE, "--listen",
-		    "127.0.0.1:0", "--control", "127.0.0.1:0", "--certs", certs,
-		    "--token", TOKEN, "--kubeconfig", kc, "--ready-file", ready,
-		    (char *)NULL);
-		_exit(127);
-	}
-	/* python3-kubernetes imports slowly on a busy machine. */
-	for (i = 0; i < 600; i++) {
-		if ((text = slurp(ready)) != NULL) {
-			if (ready_value(text, "KUBE_URL=", url,
-			    sizeof(url)) == 0 && ready_value(text,
-			    "KUBE_CONTROL=", control, sizeof(control)) == 0) {
-				free(text);
-				return 0;
-			}
-			free(text);
-		}
-		if (waitpid(fake_pid, NULL, WNOHANG) == fake_pid) {
-			fake_pid = -1;
-			return -1;
-		}
-		usleep(50000);
-	}
-	print_error("%s did not become ready (python3-kubernetes missing? "
-	    "scripts/deps.sh installs it)\n", FAKE);
-	return -1;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[600];
-
-	(void)state;
-	if (fake_pid > 0) {
-		kill(fake_pid, SIGTERM);
-		waitpid(fake_pid, NULL, 0);
-		fake_pid = -1;
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	curl_global_cleanup();
-	return system(cmd) == 0 ? 0 : -1;
-}
-
+/* The fake, and a second CA that did not sign its certificate. */
 static int
 setup(void **state)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (mkdtemp(tmpdir) == NULL)
+	char cmd[700];
+
+	if (kube_fixture_setup(state) == -1)
 		return -1;
-	/* cmocka skips the group teardown when setup fails. */
-	if (start_fake() == -1) {
-		teardown(state);
+	snprintf(cmd, sizeof(cmd), "%s '%s/other'", MAKECA, tmpdir);
+	if (system(cmd) != 0) {
+		kube_fixture_teardown(state);
 		return -1;
 	}
 	return 0;
@@ -618,5 +508,5 @@ main(void)
 		cmocka_unit_test(test_faults),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, kube_fixture_teardown);
 }
