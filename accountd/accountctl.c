@@ -30,6 +30,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  ctl_expire },
 	{ "audit", "[--since DATE|DURATION] [--account NAME] [--limit N]",
 	  "show the audit log", ctl_audit },
+	{ "status", "[NAME]", "show the state of each Kubernetes object",
+	  ctl_status },
+	{ "plan", "[NAME]", "show what a sync would change (dry run)", ctl_plan },
+	{ "sync", "[NAME]", "reconcile the Kubernetes objects now", ctl_sync },
 };
 
 #define NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
@@ -165,19 +169,20 @@ ctl_simple(struct ctl *ctl, int argc, char **argv, const char *method,
 {
 	static const struct option longopts[] = { CTL_COMMON_OPTS, { 0 } };
 	json_t *res;
-	int i;
+	int i, rc;
 
 	if ((i = ctl_getopt(ctl, argc, argv, longopts, usage_text, 1, 1, NULL,
 	    NULL)) < 0)
 		return ctl_getopt_status(i);
 	if (ctl_call(ctl, method, json_pack("{s:s}", "name", argv[i]), &res) == -1)
 		return CTL_FAIL;
+	if (!ctl->json)
+		printf(done_fmt, argv[i], ctl_str(res, "state"));
+	rc = ctl_kube_follow(ctl, res, argv[i]) == -1 ? CTL_FAIL : CTL_OK;
 	if (ctl->json)
 		ctl_print_json(res);
-	else
-		printf(done_fmt, argv[i], ctl_str(res, "state"));
 	json_decref(res);
-	return CTL_OK;
+	return rc;
 }
 
 int

@@ -81,6 +81,21 @@ extern const struct option ctl_quota_longopts[];
 int	ctl_key(struct ctl *, int, char **);
 int	ctl_read_keys(const char *path, json_t *keys, const char **first_type);
 
+/* ctl_kube.c */
+int	ctl_status(struct ctl *, int, char **);
+int	ctl_plan(struct ctl *, int, char **);
+int	ctl_sync(struct ctl *, int, char **);
+/*
+ * After a change: follows the reconcile job named in res (if any) with
+ * progress on stderr.  0 all applied, 1 warned (pending, failed, still
+ * running), -1 error.  --json: the outcome goes into res as "kubernetes".
+ */
+int	ctl_kube_follow(struct ctl *ctl, json_t *res, const char *account);
+/* The PVCs a purge of account would destroy: 0 with *namespace (NULL when
+ * provisioning is off) and *pvcs set (caller's), or -1 (printed). */
+int	ctl_kube_pvcs(struct ctl *ctl, const char *account, char **namespace,
+	    json_t **pvcs);
+
 /* ctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);
 

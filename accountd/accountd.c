@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "accountd.h"
+#include "kubeconfig.h"
 #include "log.h"
 
 static void
@@ -32,6 +33,27 @@ usage(FILE *f)
 	    "  -h, --help         this help\n"
 	    "\n"
 	    "See accountd(8).\n");
+}
+
+/* -t: the cluster credentials must at least load (no request is made). */
+static int
+check_kube(const struct config *cfg)
+{
+	struct kube_creds *creds = NULL;
+	char err[512];
+	int r;
+
+	if (!kworker_enabled(cfg))
+		return 0;
+	r = cfg->kubernetes.in_cluster ? kube_creds_in_cluster(NULL, &creds,
+	    err, sizeof(err)) : kubeconfig_load(cfg->kubernetes.kubeconfig,
+	    cfg->kubernetes.context[0] ? cfg->kubernetes.context : NULL, &creds,
+	    err, sizeof(err));
+	kube_creds_free(creds);
+	if (r == -1)
+		fprintf(stderr, "%s: kubernetes: %s\n", cfg->path ? cfg->path :
+		    "built-in defaults", err);
+	return r == -1 ? 1 : 0;
 }
 
 int
@@ -75,10 +97,12 @@ main(int argc, char **argv)
 	if ((ad.cfg = config_load_report(cli_path, stderr)) == NULL)
 		return 1;
 	if (check) {
-		printf("%s: configuration OK\n", ad.cfg->path ? ad.cfg->path :
-		    "built-in defaults");
+		rc = check_kube(ad.cfg);
+		if (rc == 0)
+			printf("%s: configuration OK\n", ad.cfg->path ?
+			    ad.cfg->path : "built-in defaults");
 		config_free(ad.cfg);
-		return 0;
+		return rc;
 	}
 	/* Socket before database: a start that cannot serve creates nothing. */
 	if ((lockfd = server_lock_state(ad.cfg->state_dir)) == -1)
@@ -94,11 +118,16 @@ main(int argc, char **argv)
 		unlink(ad.cfg->accountd.socket);
 		goto out;
 	}
+	if (kworker_start(ad.cfg) == -1) {
+		unlink(ad.cfg->accountd.socket);
+		goto out;
+	}
 	log_info("accountd %s listening on %s (database %s/%s)", MEDUSE_VERSION,
 	    ad.cfg->accountd.socket, ad.cfg->state_dir, DB_FILE);
 	if (server_run(&ad, lfd) == 0)
 		rc = 0;
 	unlink(ad.cfg->accountd.socket);
+	kworker_stop();
 out:
 	if (lfd != -1)
 		close(lfd);

@@ -17,8 +17,10 @@
 #include "proto.h"
 #include "quota.h"
 
+struct kube;
+
 #define DB_FILE			"meduse.db"
-#define DB_SCHEMA_VERSION	2
+#define DB_SCHEMA_VERSION	3
 #define ACCOUNTD_MAX_CONN	64	/* open client connections */
 #define ACCOUNTD_IDLE_MS	30000	/* a silent client is dropped after this */
 #define ACCOUNTD_MAX_UNPRIV	4	/* connections of peers in neither group */
@@ -160,6 +162,56 @@ int	 kdesired_namespace(const struct config *cfg, const char *account,
 int	 kdesired_build(const struct config *cfg, const struct account *a,
 	    json_t **objects, char *err, size_t errlen);
 
+/* reconcile.c */
+/* One object's outcome: created, updated, unchanged, pending, failed,
+ * deleted, orphan; in plan mode create, update, delete, purge. */
+struct rc_event {
+	const char	*account, *kind, *path, *outcome, *message;
+};
+
+struct reconcile {
+	const struct config *cfg;
+	sqlite3		*db;
+	struct kube	*kube;
+	bool		 plan;		/* dry runs only; nothing is written */
+	void		(*event)(void *arg, const struct rc_event *ev);
+	bool		(*stop)(void *arg);	/* polled between accounts */
+	void		*arg;
+	struct {
+		unsigned long	applied, unchanged, pending, failed, deleted,
+				orphans, dberrors, calls;
+	}		 n;		/* of the last pass */
+	json_t		*changes;	/* plan: [{account, kind, path, action,
+					   changes}]; the caller's */
+	json_t		*observed;	/* during a pass: {account: {path: item}} */
+	char		 down[512];	/* the API stopped answering: why */
+};
+/* One pass for account, or all accounts when NULL (orphans reported too). */
+int	 reconcile_run(struct reconcile *r, const char *account);
+
+/* kworker.c: the thread that makes every Kubernetes request */
+enum kjob_type { KJOB_SYNC, KJOB_PLAN, KJOB_PVCS };
+bool	 kworker_enabled(const struct config *cfg);
+int	 kworker_start(const struct config *cfg);
+void	 kworker_stop(void);
+/* Queues a job for account ("" for all); 0 when off or full. */
+unsigned long kworker_submit(enum kjob_type type, const char *account);
+/* The job's state and its events from index since; NULL if unknown. */
+json_t	*kworker_job(unsigned long id, size_t since);
+json_t	*kworker_info(void);
+
+/* db_kube.c */
+json_t	*db_kobj_map(sqlite3 *db, int64_t account_id);
+int	 db_kobj_record(sqlite3 *db, int64_t account_id, const char *path,
+	    const char *kind, const char *state, const char *message,
+	    const char *hash, const char *rv);
+int	 db_kobj_forget(sqlite3 *db, int64_t account_id, const char *path);
+int	 db_kobj_existed(sqlite3 *db, int64_t account_id, const char *path);
+int	 db_kpurge_add(sqlite3 *db, const char *ns, const char *account,
+	    const char *pvcs);
+json_t	*db_kpurge_list(sqlite3 *db, const char *account);
+int	 db_kpurge_result(sqlite3 *db, const char *ns, const char *message);
+
 /* dates.c */
 char	*dates_iso8601(int64_t t, char *buf, size_t len);
 json_t	*dates_json(int64_t t);		/* ISO 8601 string, or null for 0 */
@@ -217,6 +269,15 @@ int	 api_auth_refused(struct call *c);
 /* api_audit.c */
 int	 api_audit_list(struct call *c);
 int	 api_server_info(struct call *c);
+
+/* api_kube.c */
+int	 api_kube_status(struct call *c);
+int	 api_kube_sync(struct call *c);
+int	 api_kube_plan(struct call *c);
+int	 api_kube_pvcs(struct call *c);
+int	 api_kube_job(struct call *c);
+int	 api_kube_check_home(struct call *c, const struct account *a,
+	    const struct quota *q);
 
 /* api_quota.c */
 int	 api_quota_parse(struct call *c, json_t *obj, struct quota *q);

@@ -22,33 +22,40 @@ struct api_method {
 	int		 changes;	/* runs in a transaction, audited */
 	const char	*params;	/* the parameters it takes, space-separated */
 	int		(*handler)(struct call *);
+	int		 kube;		/* then reconcile the account it names */
 };
 
 static const struct api_method api_methods[] = {
 	{ "account.add", PRIV_ADMIN, 1,
-	  "name display_name email expires quota keys", api_account_add },
-	{ "account.del", PRIV_ADMIN, 1, "name purge", api_account_del },
-	{ "account.list", PRIV_ADMIN, 0, "", api_account_list },
-	{ "account.show", PRIV_ADMIN, 0, "name", api_account_show },
-	{ "account.lock", PRIV_ADMIN, 1, "name", api_account_lock },
-	{ "account.unlock", PRIV_ADMIN, 1, "name", api_account_unlock },
-	{ "account.quota", PRIV_ADMIN, 1, "name quota", api_account_quota },
-	{ "account.expire", PRIV_ADMIN, 1, "name expires", api_account_expire },
-	{ "key.add", PRIV_ADMIN, 1, "name keys", api_key_add },
-	{ "key.list", PRIV_ADMIN, 0, "name", api_key_list },
-	{ "key.rm", PRIV_ADMIN, 1, "name fingerprint", api_key_rm },
-	{ "audit.list", PRIV_ADMIN, 0, "since name limit", api_audit_list },
-	{ "account.state", PRIV_GATEWAY, 0, "name", api_account_state },
+	  "name display_name email expires quota keys", api_account_add, 1 },
+	{ "account.del", PRIV_ADMIN, 1, "name purge confirm_pvcs keep_namespace",
+	  api_account_del, 1 },
+	{ "account.list", PRIV_ADMIN, 0, "", api_account_list, 0 },
+	{ "account.show", PRIV_ADMIN, 0, "name", api_account_show, 0 },
+	{ "account.lock", PRIV_ADMIN, 1, "name", api_account_lock, 0 },
+	{ "account.unlock", PRIV_ADMIN, 1, "name", api_account_unlock, 1 },
+	{ "account.quota", PRIV_ADMIN, 1, "name quota", api_account_quota, 1 },
+	{ "account.expire", PRIV_ADMIN, 1, "name expires", api_account_expire, 0 },
+	{ "key.add", PRIV_ADMIN, 1, "name keys", api_key_add, 0 },
+	{ "key.list", PRIV_ADMIN, 0, "name", api_key_list, 0 },
+	{ "key.rm", PRIV_ADMIN, 1, "name fingerprint", api_key_rm, 0 },
+	{ "audit.list", PRIV_ADMIN, 0, "since name limit", api_audit_list, 0 },
+	{ "kube.status", PRIV_ADMIN, 0, "name", api_kube_status, 0 },
+	{ "kube.sync", PRIV_ADMIN, 0, "name", api_kube_sync, 0 },
+	{ "kube.plan", PRIV_ADMIN, 0, "name", api_kube_plan, 0 },
+	{ "kube.pvcs", PRIV_ADMIN, 0, "name", api_kube_pvcs, 0 },
+	{ "kube.job", PRIV_ADMIN, 0, "job since", api_kube_job, 0 },
+	{ "account.state", PRIV_GATEWAY, 0, "name", api_account_state, 0 },
 	{ "auth.lookup", PRIV_GATEWAY, 0, "fingerprint type blob user touch",
-	  api_auth_lookup },
+	  api_auth_lookup, 0 },
 	/* Audited: the key's use and its row in one transaction. */
 	{ "auth.login", PRIV_GATEWAY, 1, "user fingerprint source workspace",
-	  api_auth_login },
+	  api_auth_login, 0 },
 	/* Not a change: it writes its own audit row, rate-limited (api_auth.c). */
 	{ "auth.refused", PRIV_GATEWAY, 0,
-	  "user fingerprint source reason attempts", api_auth_refused },
-	{ "route.resolve", PRIV_GATEWAY, 0, "name workspace", api_route_resolve },
-	{ "server.info", PRIV_GATEWAY, 0, "", api_server_info },
+	  "user fingerprint source reason attempts", api_auth_refused, 0 },
+	{ "route.resolve", PRIV_GATEWAY, 0, "name workspace", api_route_resolve, 0 },
+	{ "server.info", PRIV_GATEWAY, 0, "", api_server_info, 0 },
 };
 
 /* Refuses a parameter the method does not take: a typo must not pass silently. */
@@ -195,6 +202,23 @@ api_log(const struct peer *p, const char *method, const char *target,
 	    outcome, *why ? " reason=" : "", why);
 }
 
+/*
+ * After a change, the account's objects follow at once; the job's id goes
+ * back with the answer, for a caller that wants to wait and show progress.
+ */
+static void
+api_kube_kick(struct call *c)
+{
+	unsigned long id;
+
+	if (!kworker_enabled(c->ad->cfg) || c->target[0] == '\0' ||
+	    (id = kworker_submit(KJOB_SYNC, c->target)) == 0)
+		return;
+	if (json_is_object(c->result))
+		json_object_set_new(c->result, "kubernetes_job",
+		    json_integer((json_int_t)id));
+}
+
 /* Runs one method for a peer; returns the frame to send (never NULL). */
 static char *
 api_run(struct accountd *ad, const struct peer *p, struct proto_request *req)
@@ -235,6 +259,8 @@ api_run(struct accountd *ad, const struct peer *p, struct proto_request *req)
 			api_log(p, m->name, c.target, "ok", "");
 			if (c.on_commit)
 				c.on_commit(&c);
+			if (m->kube)
+				api_kube_kick(&c);
 		} else {
 			db_rollback(ad->db);
 			if (c.on_rollback)

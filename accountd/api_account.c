@@ -4,6 +4,7 @@
  * before it reaches the database, and a handler that fails leaves the
  * transaction to be rolled back by api.c.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,8 @@ api_account_converge(struct call *c, struct account *a, const char *display,
 		return api_db_fail(c);
 	if (expires && db_account_set_expires(c->ad->db, a->id, expires) != 0)
 		return api_db_fail(c);
+	if (api_kube_check_home(c, a, &q) == -1)
+		return -1;
 	if (memcmp(&q, &a->quota, sizeof(q)) != 0 &&
 	    db_quota_set(c->ad->db, a->id, &q) != 0)
 		return api_db_fail(c);
@@ -193,6 +196,60 @@ out:
 	return rc;
 }
 
+/* A Kubernetes object name (DNS-1123 subdomain): never a space, our separator. */
+static bool
+api_k8s_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789-.") == n && s[0] != '-' && s[0] != '.' &&
+	    s[n - 1] != '-' && s[n - 1] != '.';
+}
+
+/*
+ * A purge deletes the account's namespace, and every PVC in it, only when
+ * the caller names those PVCs (confirm_pvcs, from kube.pvcs): the
+ * reconciler deletes it later, and refuses if other PVCs appeared since.
+ */
+static int
+api_account_purge_namespace(struct call *c, const struct account *a,
+    json_t *detail)
+{
+	json_t *confirm = json_object_get(c->params, "confirm_pvcs");
+	json_t *keep = json_object_get(c->params, "keep_namespace"), *v;
+	char ns[128], pvcs[1024] = "";
+	size_t i;
+
+	if (!kworker_enabled(c->ad->cfg) || json_is_true(keep))
+		return 0;
+	if (keep != NULL && !json_is_boolean(keep))
+		return api_fail(c, API_ERR_BAD_REQUEST, "\"keep_namespace\" must "
+		    "be a boolean");
+	if (kdesired_namespace(c->ad->cfg, a->name, ns, sizeof(ns)) == -1)
+		return 0;
+	if (!json_is_array(confirm))
+		return api_fail(c, API_ERR_INVALID, "purging %s deletes namespace "
+		    "%s and every PVC in it: name them in \"confirm_pvcs\" (as "
+		    "accountctl del --purge does), or pass \"keep_namespace\"",
+		    a->name, ns);
+	json_array_foreach(confirm, i, v) {
+		if (!json_is_string(v) || !api_k8s_name(json_string_value(v)) ||
+		    strlen(pvcs) + json_string_length(v) + 2 > sizeof(pvcs))
+			return api_fail(c, API_ERR_INVALID, "confirm_pvcs: "
+			    "\"%.64s\" is not a PVC name", json_is_string(v) ?
+			    json_string_value(v) : "?");
+		snprintf(pvcs + strlen(pvcs), sizeof(pvcs) - strlen(pvcs),
+		    "%s%s", i ? " " : "", json_string_value(v));
+	}
+	if (db_kpurge_add(c->ad->db, ns, a->name, pvcs) != 0)
+		return api_db_fail(c);
+	json_object_set_new(detail, "namespace", json_string(ns));
+	snprintf(c->detail, sizeof(c->detail), "purged; namespace %s to delete "
+	    "with PVCs: %s", ns, *pvcs ? pvcs : "none");
+	return 0;
+}
+
 int
 api_account_del(struct call *c)
 {
@@ -207,13 +264,15 @@ api_account_del(struct call *c)
 		goto out;
 	}
 	if (json_is_true(purge)) {
+		c->result = json_pack("{s:s, s:b}", "name", a.name, "purged", 1);
+		snprintf(c->detail, sizeof(c->detail), "purged");
+		if (api_account_purge_namespace(c, &a, c->result) == -1)
+			goto out;
 		if (db_account_purge(c->ad->db, a.id) != 0) {
 			api_db_fail(c);
 			goto out;
 		}
-		snprintf(c->detail, sizeof(c->detail), "purged");
 		c->on_commit = gwkey_remove;
-		c->result = json_pack("{s:s, s:b}", "name", a.name, "purged", 1);
 	} else {
 		if (db_key_delete_all(c->ad->db, a.id) != 0 ||
 		    db_account_mark_deleted(c->ad->db, a.id) != 0) {
@@ -321,6 +380,8 @@ api_account_quota(struct call *c)
 	qj = api_quota_json(&q);
 	qs = qj ? json_dumps(qj, JSON_COMPACT) : NULL;
 	snprintf(c->detail, sizeof(c->detail), "%s", qs ? qs : "");
+	if (api_kube_check_home(c, &a, &q) == -1)
+		goto out;
 	if (db_quota_set(c->ad->db, a.id, &q) != 0) {
 		api_db_fail(c);
 		goto out;

@@ -152,10 +152,9 @@ ctl_add(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	if ((snippet = ctl_ssh_config(ctl, argv[i], &o)) == NULL)
 		goto out;
-	if (ctl->json) {
+	if (ctl->json)
 		json_object_set_new(res, "ssh_config", json_string(snippet));
-		ctl_print_json(res);
-	} else {
+	else {
 		printf("%s %s (%zu key%s, workspace %s, state %s).\n",
 		    json_is_true(json_object_get(res, "new")) ?
 		    "Created account" : "Account exists, now in line with this "
@@ -169,8 +168,12 @@ ctl_add(struct ctl *ctl, int argc, char **argv)
 			    "in until 'accountctl expire %s DATE|never'.\n",
 			    ctl_str(res, "expires"), argv[i]);
 		printf("\nSend this to %s for ~/.ssh/config:\n\n%s", argv[i], snippet);
+		fflush(stdout);
 	}
-	rc = CTL_OK;
+	/* The account is saved whatever the cluster says: warnings only. */
+	rc = ctl_kube_follow(ctl, res, argv[i]) == -1 ? CTL_FAIL : CTL_OK;
+	if (ctl->json)
+		ctl_print_json(res);
 out:
 	free(snippet);
 	json_decref(res);
@@ -181,8 +184,10 @@ out:
 }
 
 struct ctl_del_opts {
-	int	purge;
-	int	yes;
+	int		 purge;
+	int		 yes;
+	int		 keep_namespace;
+	const char	*confirm_pvcs;	/* --confirm-pvcs a,b */
 };
 
 static int
@@ -190,28 +195,72 @@ ctl_del_opt(struct ctl *ctl, int ch, const char *val, void *arg)
 {
 	struct ctl_del_opts *o = arg;
 
-	(void)val;
-	if (ch == 'p')
-		o->purge = 1;
-	else if (ch == 'y')
-		o->yes = 1;
-	else {
+	switch (ch) {
+	case 'p': o->purge = 1; break;
+	case 'y': o->yes = 1; break;
+	case 'k': o->keep_namespace = 1; break;
+	case 'C': o->confirm_pvcs = val; break;
+	default:
 		ctl_usage_error(ctl, "unexpected option");
 		return -1;
 	}
 	return 0;
 }
 
+/* "a, b" from a JSON array of names. */
+static void
+ctl_join(json_t *names, char *buf, size_t len)
+{
+	json_t *v;
+	size_t i;
+
+	buf[0] = '\0';
+	json_array_foreach(names, i, v)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+		    i ? ", " : "", json_string_value(v));
+}
+
+/* Whether the comma-separated list names exactly the PVCs of names. */
+static int
+ctl_pvcs_match(const char *list, json_t *names)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	json_t *v;
+	size_t i, n = 0;
+	int ok = copy != NULL;
+
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok != NULL && ok;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "none") == 0)
+			continue;
+		json_array_foreach(names, i, v)
+			if (strcmp(json_string_value(v), tok) == 0)
+				break;
+		ok = i < json_array_size(names);
+		n++;
+	}
+	free(copy);
+	return ok && n == json_array_size(names);
+}
+
 /* Asks on the terminal for the account name; returns 1 when it was typed. */
 static int
-ctl_confirm(const char *name)
+ctl_confirm(const char *name, const char *ns, json_t *pvcs)
 {
-	char line[128];
+	char line[128], list[1024];
 
 	if (!isatty(STDIN_FILENO))
 		return 0;
 	fprintf(stderr, "This removes account %s, its keys, quota and workspaces "
-	    "from the database for good.\nType the account name to confirm: ", name);
+	    "from the database for good.\n", name);
+	if (ns != NULL) {
+		ctl_join(pvcs, list, sizeof(list));
+		fprintf(stderr, "It also deletes Kubernetes namespace %s and %s%s%s"
+		    ", with all their data.\n", ns, json_array_size(pvcs) ?
+		    "its PVCs: " : "everything in it (it has no PVC)",
+		    list, json_array_size(pvcs) ? "" : "");
+	}
+	fprintf(stderr, "Type the account name to confirm: ");
 	if (fgets(line, sizeof(line), stdin) == NULL)
 		return 0;
 	line[strcspn(line, "\n")] = '\0';
@@ -225,44 +274,83 @@ ctl_del(struct ctl *ctl, int argc, char **argv)
 		CTL_COMMON_OPTS,
 		{ "purge", no_argument, NULL, 'p' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "keep-namespace", no_argument, NULL, 'k' },
+		{ "confirm-pvcs", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctl_del_opts o = { 0, 0 };
-	json_t *res = NULL;
-	int i;
+	struct ctl_del_opts o = { 0, 0, 0, NULL };
+	json_t *res = NULL, *pvcs = NULL, *params;
+	char *ns = NULL, list[1024];
+	int i, rc = CTL_FAIL;
 
-	if ((i = ctl_getopt(ctl, argc, argv, longopts, "NAME [--purge [--yes]]\n\n"
-	    "Locks NAME and removes its keys; the record stays (unlock and key add\n"
-	    "bring it back).  --purge removes the record itself, after you type\n"
-	    "the name to confirm, or at once with --yes.", 1, 1, ctl_del_opt,
+	if ((i = ctl_getopt(ctl, argc, argv, longopts, "NAME [--purge [--yes "
+	    "[--confirm-pvcs PVC,...|none]] [--keep-namespace]]\n\n"
+	    "Locks NAME and removes its keys; the record, its Kubernetes namespace\n"
+	    "and PVCs stay (unlock and key add bring it back).  --purge removes\n"
+	    "the record and deletes the namespace with every PVC in it, after you\n"
+	    "type the name to confirm; the prompt names the PVCs.  Without a\n"
+	    "prompt, --yes needs --confirm-pvcs naming every PVC (or 'none').\n"
+	    "--keep-namespace purges the record only.", 1, 1, ctl_del_opt,
 	    &o)) < 0)
 		return ctl_getopt_status(i);
-	if (o.purge && !o.yes) {
+	if (!o.purge && (o.yes || o.keep_namespace || o.confirm_pvcs))
+		return ctl_usage_error(ctl, "--yes, --keep-namespace and "
+		    "--confirm-pvcs go with --purge");
+	if (o.purge) {
 		/* Check the account exists before asking anything. */
 		if (ctl_call(ctl, "account.state", json_pack("{s:s}", "name",
 		    argv[i]), &res) == -1)
-			return CTL_FAIL;
+			goto out;
 		json_decref(res);
 		res = NULL;
+		if (!o.keep_namespace && ctl_kube_pvcs(ctl, argv[i], &ns,
+		    &pvcs) == -1)
+			goto out;
+		if (ns != NULL && o.yes && (o.confirm_pvcs == NULL ||
+		    !ctl_pvcs_match(o.confirm_pvcs, pvcs))) {
+			ctl_join(pvcs, list, sizeof(list));
+			rc = ctl_error("del: namespace %s holds PVCs: %s.  Purging "
+			    "destroys them: name them all with --confirm-pvcs %s "
+			    "(or keep the namespace with --keep-namespace).  Nothing "
+			    "was changed", ns, *list ? list : "none", *list ?
+			    list : "none");
+			goto out;
+		}
+	}
+	if (o.purge && !o.yes) {
 		/* accountd drops idle connections: don't hold one while asking. */
 		client_close(ctl->client);
 		ctl->client = NULL;
-		if (!ctl_confirm(argv[i]))
-			return ctl_error("del: not confirmed, nothing changed (to "
+		if (!ctl_confirm(argv[i], ns, pvcs)) {
+			rc = ctl_error("del: not confirmed, nothing changed (to "
 			    "purge without a prompt, add --yes)");
+			goto out;
+		}
 	}
-	if (ctl_call(ctl, "account.del", json_pack("{s:s, s:b}", "name", argv[i],
-	    "purge", o.purge), &res) == -1)
-		return CTL_FAIL;
+	params = json_pack("{s:s, s:b}", "name", argv[i], "purge", o.purge);
+	if (o.purge && ns != NULL)
+		json_object_set(params, "confirm_pvcs", pvcs);
+	if (o.purge && (o.keep_namespace || ns == NULL))
+		json_object_set_new(params, "keep_namespace", json_true());
+	if (ctl_call(ctl, "account.del", params, &res) == -1)
+		goto out;
+	if (ctl->json)
+		;
+	else if (o.purge)
+		printf("Purged account %s%s%s.\n", argv[i], ns ?
+		    "; deleting namespace " : "", ns ? ns : "");
+	else
+		printf("Deleted account %s: locked, keys removed, record, "
+		    "namespace and PVCs kept (accountctl del %s --purge removes "
+		    "them).\n", argv[i], argv[i]);
+	rc = ctl_kube_follow(ctl, res, argv[i]) == -1 ? CTL_FAIL : CTL_OK;
 	if (ctl->json)
 		ctl_print_json(res);
-	else if (o.purge)
-		printf("Purged account %s.\n", argv[i]);
-	else
-		printf("Deleted account %s: locked, keys removed, record kept "
-		    "(accountctl del %s --purge removes it).\n", argv[i], argv[i]);
+out:
+	free(ns);
+	json_decref(pvcs);
 	json_decref(res);
-	return CTL_OK;
+	return rc;
 }
 
 int

@@ -77,13 +77,13 @@ ctl_quota(struct ctl *ctl, int argc, char **argv)
 	} else if (ctl_call(ctl, "account.quota", json_pack("{s:s, s:O}", "name",
 	    argv[i], "quota", quota), &res) == -1)
 		goto out;
-	if (ctl->json)
-		ctl_print_json(json_object_get(res, "quota"));
-	else {
+	if (!ctl->json) {
 		printf("%s: ", argv[i]);
 		ctl_quota_print(stdout, json_object_get(res, "quota"));
 	}
-	rc = CTL_OK;
+	rc = ctl_kube_follow(ctl, res, argv[i]) == -1 ? CTL_FAIL : CTL_OK;
+	if (ctl->json)
+		ctl_print_json(json_object_get(res, "quota"));
 out:
 	json_decref(res);
 	json_decref(quota);

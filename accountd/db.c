@@ -72,6 +72,33 @@ static const char *const db_migrations[] = {
 	"CREATE INDEX audit_at ON audit(at);",
 	/* 1 -> 2: the public half of each account's gateway key (gwkey.c). */
 	"ALTER TABLE accounts ADD COLUMN gateway_pubkey TEXT NOT NULL DEFAULT '';",
+	/*
+	 * 2 -> 3: what the reconciler (reconcile.c) did to each Kubernetes
+	 * object of an account, and the namespaces a purge still has to
+	 * delete.  kpurge names its account in text: the account row is gone
+	 * by then, and the row is what makes the deletion survive a crash.
+	 */
+	"CREATE TABLE kobjects ("
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"			/* the object's API path */
+	"  kind TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('pending','applied','failed')),"
+	"  message TEXT NOT NULL DEFAULT '',"
+	"  hash TEXT NOT NULL DEFAULT '',"	/* SHA-256 of what was applied */
+	"  resource_version TEXT NOT NULL DEFAULT '',"
+	"  attempted_at INTEGER,"
+	"  applied_at INTEGER,"			/* first success: it exists */
+	"  PRIMARY KEY (account_id, path)"
+	");"
+	"CREATE TABLE kpurge ("
+	"  namespace TEXT PRIMARY KEY,"
+	"  account TEXT NOT NULL,"
+	"  pvcs TEXT NOT NULL DEFAULT '',"	/* confirmed, space-separated */
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','failed')),"
+	"  message TEXT NOT NULL DEFAULT '',"
+	"  requested_at INTEGER NOT NULL,"
+	"  attempted_at INTEGER"
+	");",
 };
 
 #define DB_NMIGRATIONS	((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

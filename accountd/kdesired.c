@@ -7,12 +7,14 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "accountd.h"
 #include "units.h"
@@ -20,6 +22,7 @@
 #define MANAGED_BY	"app.kubernetes.io/managed-by"
 #define ACCOUNT_LABEL	"meduse.io/account"
 #define QUEUE_ANNOT	"scheduling.volcano.sh/queue-name"
+#define DELETED_ANNOT	"meduse.io/deleted-at"
 #define NS_NAME_LABEL	"kubernetes.io/metadata.name"
 #define RBAC_GROUP	"rbac.authorization.k8s.io"
 #define NS_MAX		63	/* a namespace name is a DNS label */
@@ -45,27 +48,13 @@ min64(int64_t a, int64_t b)
 static char *
 b64(const char *s)
 {
-	static const char tbl[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), i, o = 0;
-	uint32_t v;
+	size_t len = strlen(s);
 	char *out;
 
-	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+	if (len > INT_MAX / 2 || (out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
 		return NULL;
-	for (i = 0; i < len; i += 3) {
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		out[o++] = tbl[(v >> 18) & 63];
-		out[o++] = tbl[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? tbl[v & 63] : '=';
-	}
-	out[o] = '\0';
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s,
+	    (int)len);
 	return out;
 }
 
@@ -93,6 +82,20 @@ object(const char *api, const char *kind, const char *name, const char *ns,
 	return o;
 }
 
+/* Sets metadata.annotations[key]; -1 when out of memory. */
+static int
+annotate(json_t *o, const char *key, const char *value)
+{
+	json_t *md = json_object_get(o, "metadata"), *an;
+
+	if ((an = json_object_get(md, "annotations")) == NULL) {
+		if (json_object_set_new(md, "annotations", json_object()) == -1)
+			return -1;
+		an = json_object_get(md, "annotations");
+	}
+	return json_object_set_new(an, key, json_string(value));
+}
+
 /*
  * Appends {path, object}; takes obj.  -1 when obj is NULL or bad is set
  * (a json_*_set_new() on the way failed: out of memory).
@@ -113,7 +116,7 @@ add(json_t *arr, const char *path, json_t *obj, int bad)
 
 static int
 add_namespace(json_t *arr, const struct config *cfg, const char *ns,
-    const char *account)
+    const char *account, const char *deleted)
 {
 	char path[128];
 	json_t *o;
@@ -124,8 +127,9 @@ add_namespace(json_t *arr, const struct config *cfg, const char *ns,
 		return -1;
 	/* Volcano's podgroup webhook reads the queue from here. */
 	if (cfg->kubernetes.volcano)
-		bad |= json_object_set_new(json_object_get(o, "metadata"),
-		    "annotations", json_pack("{s:s}", QUEUE_ANNOT, ns));
+		bad |= annotate(o, QUEUE_ANNOT, ns);
+	if (deleted != NULL)
+		bad |= annotate(o, DELETED_ANNOT, deleted);
 	return add(arr, path, o, bad);
 }
 
@@ -207,7 +211,7 @@ add_limitrange(json_t *arr, const char *ns, const char *account,
 
 static int
 add_pvc(json_t *arr, const struct config *cfg, const char *ns,
-    const char *account, const struct qty *q)
+    const char *account, const struct qty *q, const char *deleted)
 {
 	char path[160];
 	json_t *o, *spec;
@@ -225,6 +229,8 @@ add_pvc(json_t *arr, const struct config *cfg, const char *ns,
 		bad |= json_object_set_new(spec, "storageClassName",
 		    json_string(cfg->kubernetes.storage_class));
 	bad |= json_object_set_new(o, "spec", spec);
+	if (deleted != NULL)
+		bad |= annotate(o, DELETED_ANNOT, deleted);
 	return add(arr, path, o, bad);
 }
 
@@ -344,7 +350,7 @@ kdesired_build(const struct config *cfg, const struct account *a,
     json_t **objects, char *err, size_t errlen)
 {
 	const struct quota *q = &a->quota;
-	char ns[NS_MAX + 1];
+	char ns[NS_MAX + 1], day[32], *deleted = NULL;
 	struct qty qty;
 	json_t *arr;
 	int rc = -1;
@@ -364,20 +370,27 @@ kdesired_build(const struct config *cfg, const struct account *a,
 		return -1;
 	}
 	quantities(q, &qty);
+	/*
+	 * A deleted account keeps its data and its limits; the marks say when
+	 * it went, and its user loses the RoleBinding and the gateway's key.
+	 */
+	if (a->deleted != 0)
+		deleted = dates_iso8601(a->deleted, day, sizeof(day));
 	if ((arr = json_array()) == NULL)
 		goto nomem;
 	/* Order: the namespace (and its queue) before what lives in it. */
-	if (add_namespace(arr, cfg, ns, a->name) == -1 ||
+	if (add_namespace(arr, cfg, ns, a->name, deleted) == -1 ||
 	    (cfg->kubernetes.volcano &&
 	    add_queue(arr, ns, a->name, &qty) == -1) ||
 	    add_quota(arr, cfg, ns, a->name, &qty) == -1 ||
 	    add_limitrange(arr, ns, a->name, &qty) == -1 ||
-	    add_pvc(arr, cfg, ns, a->name, &qty) == -1 ||
-	    add_rolebinding(arr, ns, a->name) == -1 ||
+	    add_pvc(arr, cfg, ns, a->name, &qty, deleted) == -1 ||
+	    (deleted == NULL && add_rolebinding(arr, ns, a->name) == -1) ||
 	    add_netpol(arr, cfg, ns, a->name) == -1)
 		goto nomem;
 	/* No gateway key yet (being generated): no Secret to send. */
-	if (a->gateway_pubkey != NULL && a->gateway_pubkey[0] != '\0' &&
+	if (deleted == NULL && a->gateway_pubkey != NULL &&
+	    a->gateway_pubkey[0] != '\0' &&
 	    add_secret(arr, ns, a->name, a->gateway_pubkey) == -1)
 		goto nomem;
 	*objects = arr;

@@ -62,8 +62,10 @@ struct config {
 	} route;
 
 	struct {
-		char	*kubeconfig;
+		char	*kubeconfig;	/* "" and !in_cluster: provisioning off */
 		bool	 in_cluster;
+		char	*context;	/* "": the kubeconfig's current-context */
+		uint64_t reconcile_interval_ms;	/* periodic pass; 0: none */
 		char	*namespace_prefix;
 		char	*storage_class;
 		bool	 volcano;

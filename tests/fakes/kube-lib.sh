@@ -52,3 +52,36 @@ kube_api() {
 	curl -sS --cacert "$KUBE_CA" -H "Authorization: Bearer $KUBE_TOKEN" \
 		-w '\n%{http_code}\n' "${@:1:n-1}" "$KUBE_URL$path"
 }
+
+# kube_accountd [YAML...]: starts the fake, then accountd with its kubeconfig
+# ($KUBECONFIG_FILE) and the extra kubernetes: lines given (e.g.
+# "reconcile_interval: 0"), the fake's stats cleared.
+kube_accountd() {
+	local line
+	start_kube_fake
+	{
+		echo "kubernetes:"
+		echo "  kubeconfig: $KUBECONFIG_FILE"
+		echo "  ingress_namespaces: [meduse, coder]"
+		for line in "$@"; do echo "  $line"; done
+	} >>"$CONF"
+	start_accountd
+}
+
+# kube_objects: "resource/namespace/name" of every object in the fake, sorted.
+kube_objects() {
+	kube_ctl /fake/objects | /usr/bin/python3 -c 'import json,sys; print("\n".join(sorted(json.load(sys.stdin))))'
+}
+
+# kube_obj KEY EXPR: evaluates the Python EXPR on object KEY ("o"), prints it.
+kube_obj() {
+	kube_ctl /fake/objects | /usr/bin/python3 -c '
+import json, sys
+o = json.load(sys.stdin).get(sys.argv[1])
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# kube_calls: API requests the fake has served since its stats were cleared.
+kube_calls() {
+	kube_ctl /fake/stats | /usr/bin/python3 -c 'import json,sys; s=json.load(sys.stdin); print(s.get("requests", sum(v for v in s.values() if isinstance(v, int))))'
+}

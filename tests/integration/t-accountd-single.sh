@@ -18,7 +18,7 @@ expect_rc 0 ctl show alice
 [ "$(stat -c %a "$T/state/meduse.db")" = 600 ] || fail "database mode $(stat -c %a "$T/state/meduse.db")"
 [ "$(stat -c %a "$T/run/accountd.sock")" = 666 ] || fail "socket mode"
 sqlite3 "$T/state/meduse.db" 'PRAGMA journal_mode' | grep -qx wal || fail "not WAL"
-[ "$(sqlite3 "$T/state/meduse.db" 'PRAGMA user_version')" = 2 ] || fail "schema version"
+[ "$(sqlite3 "$T/state/meduse.db" 'PRAGMA user_version')" = 3 ] || fail "schema version"
 sqlite3 "$T/state/meduse.db" "EXPLAIN QUERY PLAN SELECT a.name FROM keys k JOIN accounts a ON a.id = k.account_id WHERE k.fingerprint = 'x'" |
 	grep -q 'USING INDEX sqlite_autoindex_keys' || fail "fingerprint lookup is not indexed"
 
