@@ -138,6 +138,7 @@ ctl_kube_follow(struct ctl *ctl, json_t *res, const char *account)
 
 	if (!json_is_integer(job))
 		return 0;
+	fflush(stdout);	/* what was printed comes before the progress */
 	done = ctl_kube_wait(ctl, json_integer_value(job), CTL_WAIT_DEFAULT,
 	    ctl->json ? NULL : stderr, &timed_out);
 	if (done == NULL) {

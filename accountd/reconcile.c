@@ -152,7 +152,14 @@ rc_observe(struct reconcile *r, const char *account,
 				snprintf(r->down, sizeof(r->down), "%s", err);
 				return 0;
 			}
-			snprintf(kind_err[i], sizeof(kind_err[i]), "%s", err);
+			if (status == 404 && rc_kinds[i].volcano)
+				snprintf(kind_err[i], sizeof(kind_err[i]), "the "
+				    "cluster has no Volcano queues API (is Volcano "
+				    "installed?); set kubernetes.volcano to false "
+				    "otherwise");
+			else
+				snprintf(kind_err[i], sizeof(kind_err[i]), "%s",
+				    err);
 			continue;
 		}
 		json_array_foreach(json_object_get(resp, "items"), j, item) {

@@ -62,10 +62,9 @@ out:
 	return rc;
 }
 
-/* Reads a small file whole; strips trailing whitespace (tokens end in \n). */
-static int
-kube_read_small(const char *path, char **out, struct timespec *mtime,
-    char *err, size_t errlen)
+int
+kube_read_file(const char *path, size_t max, char **out, size_t *len,
+    struct timespec *mtime, char *err, size_t errlen)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -74,15 +73,16 @@ kube_read_small(const char *path, char **out, struct timespec *mtime,
 	int fd, rc = -1;
 
 	*out = NULL;
+	*len = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "%s: cannot read: %s", path,
 		    strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > KUBE_TOKEN_MAX) {
-		snprintf(err, errlen, "%s: not a regular file of at most %d "
-		    "bytes", path, KUBE_TOKEN_MAX);
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		snprintf(err, errlen, "%s: not a regular file of at most %zu "
+		    "bytes", path, max);
 		goto out;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
@@ -100,16 +100,11 @@ kube_read_small(const char *path, char **out, struct timespec *mtime,
 		}
 		got += (size_t)n;
 	}
-	while (got > 0 && isspace((unsigned char)buf[got - 1]))
-		got--;
 	buf[got] = '\0';
-	if (got == 0 || memchr(buf, '\0', got) != NULL) {
-		snprintf(err, errlen, "%s: empty, or holds a NUL byte", path);
-		goto out;
-	}
 	if (mtime != NULL)
 		*mtime = st.st_mtim;
 	*out = buf;
+	*len = got;
 	buf = NULL;
 	rc = 0;
 out:
@@ -117,6 +112,30 @@ out:
 		close(fd);
 	free(buf);
 	return rc;
+}
+
+/* Reads a small file whole; strips trailing whitespace (tokens end in \n). */
+static int
+kube_read_small(const char *path, char **out, struct timespec *mtime,
+    char *err, size_t errlen)
+{
+	char *buf;
+	size_t got;
+
+	*out = NULL;
+	if (kube_read_file(path, KUBE_TOKEN_MAX, &buf, &got, mtime, err,
+	    errlen) == -1)
+		return -1;
+	while (got > 0 && isspace((unsigned char)buf[got - 1]))
+		got--;
+	buf[got] = '\0';
+	if (got == 0 || memchr(buf, '\0', got) != NULL) {
+		snprintf(err, errlen, "%s: empty, or holds a NUL byte", path);
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
 }
 
 /* Re-reads the token file when it changed: the kubelet rotates it hourly. */

@@ -350,40 +350,20 @@ int
 kubeconfig_load(const char *path, const char *context,
     struct kube_creds **out, char *err, size_t errlen)
 {
-	struct stat st;
-	char *buf = NULL, *dir = NULL, *slash;
-	ssize_t n;
-	size_t got = 0;
-	int fd = -1, rc = -1;
+	char *buf = NULL, *dir = NULL, *slash, why[512];
+	size_t got;
+	int rc = -1;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: cannot read the kubeconfig: %s "
-		    "(set kubernetes.kubeconfig in meduse.yaml)", path,
-		    strerror(errno));
+	if (kube_read_file(path, KC_MAX_SIZE, &buf, &got, NULL, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s (check kubernetes.kubeconfig in "
+		    "meduse.yaml)", why);
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > KC_MAX_SIZE) {
-		snprintf(err, errlen, "%s: not a regular file of at most %d "
-		    "bytes", path, KC_MAX_SIZE);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL ||
-	    (dir = strdup(path)) == NULL) {
+	if ((dir = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
-	}
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, buf + got, (size_t)st.st_size - got)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		got += (size_t)n;
 	}
 	if ((slash = strrchr(dir, '/')) == NULL) {
 		free(dir);
@@ -395,8 +375,6 @@ kubeconfig_load(const char *path, const char *context,
 	rc = kubeconfig_load_buffer(path, dir, buf, got, context, out, err,
 	    errlen);
 out:
-	if (fd != -1)
-		close(fd);
 	free(buf);
 	free(dir);
 	return rc;
