@@ -127,7 +127,15 @@ main(int argc, char **argv)
 	if (server_run(&ad, lfd) == 0)
 		rc = 0;
 	unlink(ad.cfg->accountd.socket);
-	kworker_stop();
+	if (kworker_stop() == -1) {
+		/*
+		 * The thread still uses libcurl and its own database handle:
+		 * exit() would run library destructors under it.  Everything
+		 * committed is safe (WAL), and the next start repairs the rest.
+		 */
+		close(lockfd);
+		_exit(rc);
+	}
 out:
 	if (lfd != -1)
 		close(lfd);

@@ -193,7 +193,8 @@ int	 reconcile_run(struct reconcile *r, const char *account);
 enum kjob_type { KJOB_SYNC, KJOB_PLAN, KJOB_PVCS };
 bool	 kworker_enabled(const struct config *cfg);
 int	 kworker_start(const struct config *cfg);
-void	 kworker_stop(void);
+/* -1: the thread is still in a request; the process must _exit(). */
+int	 kworker_stop(void);
 /* Queues a job for account ("" for all); 0 when off or full. */
 unsigned long kworker_submit(enum kjob_type type, const char *account);
 /* The job's state and its events from index since; NULL if unknown. */

@@ -118,13 +118,14 @@ kw_event(void *arg, const struct rc_event *ev)
 
 /* Credentials and client, made on first use and kept. */
 static struct kube *
-kw_client(struct kube_creds **creds, char *err, size_t errlen)
+kw_client(struct kube **kp, struct kube_creds **creds, char *err,
+    size_t errlen)
 {
-	static struct kube *k;
 	const struct config *cfg = kw.cfg;
+	struct kube *k;
 
-	if (k != NULL)
-		return k;
+	if (*kp != NULL)
+		return *kp;
 	if (*creds == NULL) {
 		if ((cfg->kubernetes.in_cluster ? kube_creds_in_cluster(NULL,
 		    creds, err, errlen) : kubeconfig_load(
@@ -134,7 +135,7 @@ kw_client(struct kube_creds **creds, char *err, size_t errlen)
 	}
 	if ((k = kube_open(*creds, err, errlen)) != NULL)
 		kube_set_sleep(k, kw_sleep, NULL);
-	return k;
+	return *kp = k;
 }
 
 static json_t *
@@ -187,7 +188,8 @@ out:
 }
 
 static json_t *
-kw_run(struct kjob *j, sqlite3 *db, struct kube_creds **creds)
+kw_run(struct kjob *j, sqlite3 *db, struct kube **kp,
+    struct kube_creds **creds)
 {
 	struct reconcile r;
 	struct kube *k;
@@ -195,7 +197,7 @@ kw_run(struct kjob *j, sqlite3 *db, struct kube_creds **creds)
 	json_t *res;
 	int rc;
 
-	if ((k = kw_client(creds, err, sizeof(err))) == NULL) {
+	if ((k = kw_client(kp, creds, err, sizeof(err))) == NULL) {
 		log_error("kubernetes: %s", err);
 		return json_pack("{s:s}", "error", err);
 	}
@@ -244,6 +246,7 @@ static void *
 kw_main(void *arg)
 {
 	struct kube_creds *creds = NULL;
+	struct kube *k = NULL;
 	struct kjob *j;
 	struct timespec ts;
 	sqlite3 *db = NULL;
@@ -276,7 +279,7 @@ kw_main(void *arg)
 		j->state = KJ_RUNNING;
 		j->started = now;
 		pthread_mutex_unlock(&kw.mu);
-		res = kw_run(j, db, &creds);
+		res = kw_run(j, db, &k, &creds);
 		pthread_mutex_lock(&kw.mu);
 		j->result = res;
 		j->state = KJ_DONE;
@@ -295,6 +298,7 @@ kw_main(void *arg)
 	}
 	pthread_mutex_unlock(&kw.mu);
 	db_close(db);
+	kube_close(k);
 	kube_creds_free(creds);
 	return NULL;
 }
@@ -322,7 +326,7 @@ kworker_start(const struct config *cfg)
 	return 0;
 }
 
-void
+int
 kworker_stop(void)
 {
 	struct timespec ts;
@@ -339,7 +343,7 @@ kworker_stop(void)
 		if (pthread_timedjoin_np(kw.thread, NULL, &ts) != 0) {
 			log_warn("kubernetes: a request is still in flight; "
 			    "stopping without it (the next start repairs)");
-			return;
+			return -1;
 		}
 		kw.started = false;
 	}
@@ -350,6 +354,7 @@ kworker_stop(void)
 	json_decref(kw.last_full);
 	memset(kw.jobs, 0, sizeof(kw.jobs));
 	kw.last_full = NULL;
+	return 0;
 }
 
 unsigned long
