@@ -97,15 +97,18 @@ ctl_num(json_t *o, const char *key)
 
 /*
  * Prints a sync's outcome to f and returns 0 when every object is in
- * place, 1 when some are pending or failed (warned), -1 on an error.
+ * place, 1 when some are pending or failed or nothing could be tried
+ * (warned on stderr).
  */
 static int
 ctl_kube_summary(FILE *f, json_t *r, const char *account)
 {
 	const char *down = kstr(r, "down"), *err = kstr(r, "error");
 
+	/* Credentials that do not load: the change itself is saved. */
 	if (*err)
-		return fprintf(stderr, "accountctl: kubernetes: %s\n", err), -1;
+		return fprintf(stderr, "accountctl: warning: kubernetes: %s\n",
+		    err), 1;
 	fprintf(f, "kubernetes: %lld applied, %lld unchanged, %lld deleted, "
 	    "%lld pending, %lld failed (%lld API requests)\n",
 	    (long long)ctl_num(r, "applied"), (long long)ctl_num(r, "unchanged"),
