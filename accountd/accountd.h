@@ -209,7 +209,7 @@ int	 db_kobj_record(sqlite3 *db, int64_t account_id, const char *path,
 int	 db_kobj_forget(sqlite3 *db, int64_t account_id, const char *path);
 int	 db_kobj_existed(sqlite3 *db, int64_t account_id, const char *path);
 int	 db_kpurge_add(sqlite3 *db, const char *ns, const char *account,
-	    const char *pvcs);
+	    const char *pvcs, bool keep);
 json_t	*db_kpurge_list(sqlite3 *db, const char *account);
 int	 db_kpurge_result(sqlite3 *db, const char *ns, const char *message);
 

@@ -113,6 +113,36 @@ api_account_converge(struct call *c, struct account *a, const char *display,
 	return 0;
 }
 
+/*
+ * A new account must not take over the namespace of a purged one that is
+ * still to be deleted: the deletion would take the newcomer's home with it.
+ */
+static int
+api_account_purging(struct call *c, const char *name)
+{
+	json_t *rows = db_kpurge_list(c->ad->db, name), *p;
+	size_t i;
+	int rc = 0;
+
+	if (rows == NULL)
+		return api_db_fail(c);
+	json_array_foreach(rows, i, p) {
+		if (json_is_true(json_object_get(p, "keep")))
+			continue;
+		rc = api_fail(c, API_ERR_CONFLICT, "the namespace %s of the purged "
+		    "account %s is still to be deleted (%s%s%s): wait for it "
+		    "(accountctl status); when it failed, deal with the PVCs it names or "
+		    "delete the namespace by hand, and the next pass finishes it", json_string_value(
+		    json_object_get(p, "namespace")), name, json_string_value(
+		    json_object_get(p, "state")), *json_string_value(
+		    json_object_get(p, "message")) ? ": " : "",
+		    json_string_value(json_object_get(p, "message")));
+		break;
+	}
+	json_decref(rows);
+	return rc;
+}
+
 int
 api_account_add(struct call *c)
 {
@@ -148,6 +178,8 @@ api_account_add(struct call *c)
 		if (api_account_converge(c, &a, display, email, expires, keys) == -1)
 			goto out;
 	} else if (r == DB_NOTFOUND) {
+		if (api_account_purging(c, name) == -1)
+			goto out;
 		snprintf(a.name, sizeof(a.name), "%s", name);
 		snprintf(a.expires, sizeof(a.expires), "%s", expires ? expires : "");
 		a.quota = c->ad->cfg->default_quota;
@@ -221,13 +253,21 @@ api_account_purge_namespace(struct call *c, const struct account *a,
 	char ns[128], pvcs[1024] = "";
 	size_t i;
 
-	if (!kworker_enabled(c->ad->cfg) || json_is_true(keep))
+	if (!kworker_enabled(c->ad->cfg))
 		return 0;
 	if (keep != NULL && !json_is_boolean(keep))
 		return api_fail(c, API_ERR_BAD_REQUEST, "\"keep_namespace\" must "
 		    "be a boolean");
 	if (kdesired_namespace(c->ad->cfg, a->name, ns, sizeof(ns)) == -1)
 		return 0;
+	/* The data stays; the user's access (RoleBinding, Secret) goes. */
+	if (json_is_true(keep)) {
+		if (db_kpurge_add(c->ad->db, ns, a->name, "", true) != 0)
+			return api_db_fail(c);
+		snprintf(c->detail, sizeof(c->detail), "purged; namespace %s "
+		    "kept", ns);
+		return 0;
+	}
 	if (!json_is_array(confirm))
 		return api_fail(c, API_ERR_INVALID, "purging %s deletes namespace "
 		    "%s and every PVC in it: name them in \"confirm_pvcs\" (as "
@@ -242,7 +282,7 @@ api_account_purge_namespace(struct call *c, const struct account *a,
 		snprintf(pvcs + strlen(pvcs), sizeof(pvcs) - strlen(pvcs),
 		    "%s%s", i ? " " : "", json_string_value(v));
 	}
-	if (db_kpurge_add(c->ad->db, ns, a->name, pvcs) != 0)
+	if (db_kpurge_add(c->ad->db, ns, a->name, pvcs, false) != 0)
 		return api_db_fail(c);
 	json_object_set_new(detail, "namespace", json_string(ns));
 	snprintf(c->detail, sizeof(c->detail), "purged; namespace %s to delete "

@@ -136,7 +136,7 @@ int
 api_kube_status(struct call *c)
 {
 	struct account *v = NULL, one;
-	json_t *accounts, *objs, *purges;
+	json_t *accounts, *objs, *purges, *p;
 	const char *name;
 	size_t i, n = 0;
 	int rc = -1;
@@ -167,6 +167,12 @@ api_kube_status(struct call *c)
 		json_decref(accounts);
 		api_db_fail(c);
 		goto out;
+	}
+	json_array_foreach(purges, i, p) {
+		json_object_set_new(p, "requested", dates_json(json_integer_value(
+		    json_object_get(p, "requested"))));
+		json_object_set_new(p, "attempted", dates_json(json_integer_value(
+		    json_object_get(p, "attempted"))));
 	}
 	c->result = json_pack("{s:o, s:o, s:o}", "reconciler", kworker_info(),
 	    "accounts", accounts, "purges", purges);

@@ -220,27 +220,42 @@ ctl_join(json_t *names, char *buf, size_t len)
 		    i ? ", " : "", json_string_value(v));
 }
 
-/* Whether the comma-separated list names exactly the PVCs of names. */
-static int
-ctl_pvcs_match(const char *list, json_t *names)
+/*
+ * The admin's --confirm-pvcs as a JSON array, when it names exactly the
+ * PVCs in names, each once ("none" alone for none); NULL otherwise.
+ */
+static json_t *
+ctl_pvcs_confirmed(const char *list, json_t *names)
 {
 	char *copy = strdup(list), *tok, *save = NULL;
-	json_t *v;
-	size_t i, n = 0;
-	int ok = copy != NULL;
+	json_t *out = json_array(), *v;
+	size_t i;
+	bool ok = copy != NULL && out != NULL;
 
-	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok != NULL && ok;
+	if (ok && strcmp(list, "none") == 0) {
+		free(copy);
+		if (json_array_size(names) == 0)
+			return out;
+		json_decref(out);
+		return NULL;
+	}
+	for (tok = ok ? strtok_r(copy, ",", &save) : NULL; tok != NULL && ok;
 	    tok = strtok_r(NULL, ",", &save)) {
-		if (strcmp(tok, "none") == 0)
-			continue;
+		json_array_foreach(out, i, v)
+			if (strcmp(json_string_value(v), tok) == 0)
+				ok = false;	/* named twice */
 		json_array_foreach(names, i, v)
 			if (strcmp(json_string_value(v), tok) == 0)
 				break;
-		ok = i < json_array_size(names);
-		n++;
+		ok = ok && i < json_array_size(names);
+		if (ok)
+			json_array_append_new(out, json_string(tok));
 	}
 	free(copy);
-	return ok && n == json_array_size(names);
+	if (ok && json_array_size(out) == json_array_size(names))
+		return out;
+	json_decref(out);
+	return NULL;
 }
 
 /* Asks on the terminal for the account name; returns 1 when it was typed. */
@@ -279,7 +294,7 @@ ctl_del(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_del_opts o = { 0, 0, 0, NULL };
-	json_t *res = NULL, *pvcs = NULL, *params;
+	json_t *res = NULL, *pvcs = NULL, *params, *confirmed = NULL;
 	char *ns = NULL, list[1024];
 	int i, rc = CTL_FAIL;
 
@@ -307,7 +322,8 @@ ctl_del(struct ctl *ctl, int argc, char **argv)
 		    &pvcs) == -1)
 			goto out;
 		if (ns != NULL && o.yes && (o.confirm_pvcs == NULL ||
-		    !ctl_pvcs_match(o.confirm_pvcs, pvcs))) {
+		    (confirmed = ctl_pvcs_confirmed(o.confirm_pvcs,
+		    pvcs)) == NULL)) {
 			ctl_join(pvcs, list, sizeof(list));
 			rc = ctl_error("del: namespace %s holds PVCs: %s.  Purging "
 			    "destroys them: name them all with --confirm-pvcs %s "
@@ -328,8 +344,10 @@ ctl_del(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	params = json_pack("{s:s, s:b}", "name", argv[i], "purge", o.purge);
+	/* What the admin named (or was shown and confirmed), nothing more. */
 	if (o.purge && ns != NULL)
-		json_object_set(params, "confirm_pvcs", pvcs);
+		json_object_set(params, "confirm_pvcs", confirmed ? confirmed :
+		    pvcs);
 	if (o.purge && (o.keep_namespace || ns == NULL))
 		json_object_set_new(params, "keep_namespace", json_true());
 	if (ctl_call(ctl, "account.del", params, &res) == -1)
@@ -349,6 +367,7 @@ ctl_del(struct ctl *ctl, int argc, char **argv)
 out:
 	free(ns);
 	json_decref(pvcs);
+	json_decref(confirmed);
 	json_decref(res);
 	return rc;
 }

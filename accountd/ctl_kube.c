@@ -256,13 +256,13 @@ ctl_plan(struct ctl *ctl, int argc, char **argv)
 {
 	static const char *const sign[][2] = {
 		{ "create", "+" }, { "update", "~" }, { "delete", "-" },
-		{ "purge", "!" },
+		{ "purge", "!" }, { "strip", "!" },
 	};
 	const char *account, *action, *s;
 	json_t *done, *r, *ch, *line;
 	char obj[256];
 	size_t i, j, k;
-	json_int_t n[4] = { 0, 0, 0, 0 };
+	json_int_t n[5] = { 0, 0, 0, 0, 0 };
 	int rc;
 
 	rc = ctl_kube_run(ctl, argc, argv, "kube.plan", "[NAME] [--timeout SECONDS] "
@@ -277,7 +277,7 @@ ctl_plan(struct ctl *ctl, int argc, char **argv)
 	else {
 		json_array_foreach(json_object_get(r, "changes"), i, ch) {
 			action = kstr(ch, "action");
-			for (k = 0, s = "?"; k < 4; k++)
+			for (k = 0, s = "?"; k < 5; k++)
 				if (strcmp(sign[k][0], action) == 0) {
 					s = sign[k][1];
 					n[k]++;
@@ -291,7 +291,7 @@ ctl_plan(struct ctl *ctl, int argc, char **argv)
 		printf("Plan: %lld to create, %lld to update, %lld to delete, "
 		    "%lld namespaces to purge, %lld unchanged (nothing was "
 		    "changed).\n", (long long)n[0], (long long)n[1],
-		    (long long)n[2], (long long)n[3],
+		    (long long)n[2], (long long)(n[3] + n[4]),
 		    (long long)ctl_num(r, "unchanged"));
 	}
 	rc = CTL_OK;
@@ -369,12 +369,18 @@ ctl_status(struct ctl *ctl, int argc, char **argv)
 			    "path"), obj, sizeof(obj)), kstr(o, "state"),
 			    ctl_str(o, "attempted"), kstr(o, "message"));
 	}
-	json_array_foreach(json_object_get(res, "purges"), i, p)
-		printf("purge of %s: namespace %s to delete (PVCs confirmed: %s): "
-		    "%s%s%s\n", kstr(p, "account"), kstr(p, "namespace"),
-		    *kstr(p, "pvcs") ? kstr(p, "pvcs") : "none",
-		    kstr(p, "state"), *kstr(p, "message") ? ": " : "",
-		    kstr(p, "message"));
+	json_array_foreach(json_object_get(res, "purges"), i, p) {
+		if (json_is_true(json_object_get(p, "keep")))
+			printf("purge of %s: namespace %s kept, access to remove: ",
+			    kstr(p, "account"), kstr(p, "namespace"));
+		else
+			printf("purge of %s: namespace %s to delete (PVCs "
+			    "confirmed: %s): ", kstr(p, "account"), kstr(p,
+			    "namespace"), *kstr(p, "pvcs") ? kstr(p, "pvcs") :
+			    "none");
+		printf("%s%s%s\n", kstr(p, "state"), *kstr(p, "message") ?
+		    ": " : "", kstr(p, "message"));
+	}
 	json_decref(res);
 	return CTL_OK;
 }

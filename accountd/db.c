@@ -94,6 +94,7 @@ static const char *const db_migrations[] = {
 	"  namespace TEXT PRIMARY KEY,"
 	"  account TEXT NOT NULL,"
 	"  pvcs TEXT NOT NULL DEFAULT '',"	/* confirmed, space-separated */
+	"  keep INTEGER NOT NULL DEFAULT 0,"	/* 1: strip access, keep the data */
 	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','failed')),"
 	"  message TEXT NOT NULL DEFAULT '',"
 	"  requested_at INTEGER NOT NULL,"

@@ -143,27 +143,29 @@ out:
 
 int
 db_kpurge_add(sqlite3 *db, const char *ns, const char *account,
-    const char *pvcs)
+    const char *pvcs, bool keep)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
 	if (db_prepare(db, "INSERT INTO kpurge (namespace, account, pvcs, "
-	    "requested_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (namespace) DO "
-	    "UPDATE SET account = ?2, pvcs = ?3, requested_at = ?4, "
-	    "state = 'pending', message = ''", &st) == -1)
+	    "requested_at, keep) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT "
+	    "(namespace) DO UPDATE SET account = ?2, pvcs = ?3, "
+	    "requested_at = ?4, keep = ?5, state = 'pending', message = ''",
+	    &st) == -1)
 		goto out;
 	sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, pvcs, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, db_now());
+	sqlite3_bind_int(st, 5, keep);
 	rc = db_kube_done(db, st);
 out:
 	sqlite3_finalize(st);
 	return rc;
 }
 
-/* [{namespace, account, pvcs, state, message, requested, attempted}];
+/* [{namespace, account, pvcs, keep, state, message, requested, attempted}];
  * account NULL: all of them. */
 json_t *
 db_kpurge_list(sqlite3 *db, const char *account)
@@ -173,17 +175,18 @@ db_kpurge_list(sqlite3 *db, const char *account)
 	int r;
 
 	if (arr == NULL || db_prepare(db, "SELECT namespace, account, pvcs, "
-	    "state, message, requested_at, attempted_at FROM kpurge WHERE "
+	    "state, message, requested_at, attempted_at, keep FROM kpurge WHERE "
 	    "?1 IS NULL OR account = ?1 ORDER BY requested_at", &st) == -1)
 		goto fail;
 	if (account != NULL)
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}",
+		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b}",
 		    "namespace", col(st, 0), "account", col(st, 1),
 		    "pvcs", col(st, 2), "state", col(st, 3), "message", col(st, 4),
 		    "requested", (json_int_t)sqlite3_column_int64(st, 5),
-		    "attempted", (json_int_t)sqlite3_column_int64(st, 6));
+		    "attempted", (json_int_t)sqlite3_column_int64(st, 6),
+		    "keep", sqlite3_column_int(st, 7));
 		if (row == NULL || json_array_append_new(arr, row) == -1)
 			goto fail;
 	}

@@ -291,9 +291,10 @@ kw_main(void *arg)
 			    dates_json(j->finished));
 			json_object_set_new(kw.last_full, "seconds",
 			    json_integer(j->finished - j->started));
+			/* Whole seconds, rounded up: 500ms must not mean 0. */
 			if (kw.cfg->kubernetes.reconcile_interval_ms > 0)
-				kw.next_full = j->finished + (int64_t)(kw.cfg->
-				    kubernetes.reconcile_interval_ms / 1000);
+				kw.next_full = j->finished + (int64_t)((kw.cfg->
+				    kubernetes.reconcile_interval_ms + 999) / 1000);
 		}
 	}
 	pthread_mutex_unlock(&kw.mu);
@@ -442,8 +443,8 @@ kworker_info(void)
 	for (i = 0; i < KJOB_MAX; i++)
 		queued += kw.jobs[i].id != 0 && kw.jobs[i].state != KJ_DONE;
 	out = json_pack("{s:b, s:I, s:O?, s:o, s:I}", "enabled", kw.enabled,
-	    "interval", (json_int_t)(kw.cfg ? kw.cfg->kubernetes.
-	    reconcile_interval_ms / 1000 : 0), "last_full", kw.last_full,
+	    "interval", (json_int_t)(kw.cfg ? (kw.cfg->kubernetes.
+	    reconcile_interval_ms + 999) / 1000 : 0), "last_full", kw.last_full,
 	    "next_full", kw.next_full ? dates_json(kw.next_full) : json_null(),
 	    "jobs", (json_int_t)queued);
 	pthread_mutex_unlock(&kw.mu);

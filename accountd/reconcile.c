@@ -471,15 +471,90 @@ rc_pvcs_confirmed(json_t *list, const char *confirmed, char *missing,
 	return missing[0] == '\0' ? 0 : -1;
 }
 
-/* Deletes the namespaces of purged accounts, if their PVCs were confirmed. */
+/* DELETE path; 404 is success.  -1 with err set and r->down when no answer. */
+static int
+rc_delete(struct reconcile *r, const char *path, long *status, char *err,
+    size_t errlen)
+{
+	if (kube_delete(r->kube, path, false, status, NULL, err, errlen) == 0 ||
+	    *status == 404)
+		return 0;
+	if (*status == 0)
+		snprintf(r->down, sizeof(r->down), "%s", err);
+	return -1;
+}
+
+/*
+ * A purge that keeps the namespace: the user's access goes (RoleBinding,
+ * the gateway key's Secret) and the cluster-scoped Queue, the data stays.
+ */
+static int
+rc_purge_strip(struct reconcile *r, const char *ns, long *status, char *err,
+    size_t errlen)
+{
+	static const char *const fmt[] = {
+		"/apis/rbac.authorization.k8s.io/v1/namespaces/%s/rolebindings/"
+		    "meduse-edit",
+		"/api/v1/namespaces/%s/secrets/meduse-ssh",
+		"/apis/scheduling.volcano.sh/v1beta1/queues/%s",
+	};
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
+		snprintf(path, sizeof(path), fmt[i], ns);
+		if (rc_delete(r, path, status, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The namespace and everything in it, if its PVCs were all confirmed. */
+static int
+rc_purge_namespace(struct reconcile *r, const char *ns, const char *pvcs,
+    long *status, char *err, size_t errlen)
+{
+	char path[256], missing[256];
+	json_t *list = NULL;
+	int rc = -1;
+
+	snprintf(path, sizeof(path),
+	    "/api/v1/namespaces/%s/persistentvolumeclaims", ns);
+	if (kube_list(r->kube, path, NULL, status, &list, err, errlen) == -1) {
+		if (*status == 0)
+			snprintf(r->down, sizeof(r->down), "%s", err);
+		goto out;
+	}
+	if (rc_pvcs_confirmed(list, pvcs, missing, sizeof(missing)) == -1) {
+		snprintf(err, errlen, "not deleted: %s now holds PVCs the purge "
+		    "did not confirm (%s); check them, then delete the namespace "
+		    "by hand", ns, missing);
+		goto out;
+	}
+	/* The Queue is cluster-scoped: it does not go with the namespace. */
+	snprintf(path, sizeof(path),
+	    "/apis/scheduling.volcano.sh/v1beta1/queues/%s", ns);
+	if (rc_delete(r, path, status, err, errlen) == -1)
+		goto out;
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
+	rc = rc_delete(r, path, status, err, errlen);
+out:
+	json_decref(list);
+	return rc;
+}
+
+/* Carries out the purges recorded in kpurge (for account, or all). */
 static void
 rc_purge(struct reconcile *r, const char *account)
 {
-	json_t *rows, *row, *list = NULL;
+	json_t *rows, *row;
 	const char *ns, *pvcs, *name;
-	char path[256], err[512], missing[256], msg[768];
+	char path[256], err[512];
+	struct account a;
 	size_t i;
 	long status;
+	bool keep;
+	int rc;
 
 	if ((rows = db_kpurge_list(r->db, account)) == NULL) {
 		r->n.dberrors++;
@@ -489,6 +564,7 @@ rc_purge(struct reconcile *r, const char *account)
 		ns = json_string_value(json_object_get(row, "namespace"));
 		name = json_string_value(json_object_get(row, "account"));
 		pvcs = json_string_value(json_object_get(row, "pvcs"));
+		keep = json_is_true(json_object_get(row, "keep"));
 		snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
 		if (r->down[0] != '\0') {
 			r->n.pending++;
@@ -498,50 +574,37 @@ rc_purge(struct reconcile *r, const char *account)
 		if (r->plan) {
 			json_array_append_new(r->changes, json_pack("{s:s, s:s, "
 			    "s:s, s:s, s:[]}", "account", name, "kind",
-			    "Namespace", "path", path, "action", "purge",
-			    "changes"));
-			rc_event(r, name, "Namespace", path, "purge", "");
+			    "Namespace", "path", path, "action", keep ? "strip" :
+			    "purge", "changes"));
+			rc_event(r, name, "Namespace", path, keep ? "strip" :
+			    "purge", "");
 			continue;
 		}
-		snprintf(path, sizeof(path),
-		    "/api/v1/namespaces/%s/persistentvolumeclaims", ns);
-		json_decref(list);
-		list = NULL;
-		if (kube_list(r->kube, path, NULL, &status, &list, err,
-		    sizeof(err)) == -1) {
-			if (status == 0)
-				snprintf(r->down, sizeof(r->down), "%s", err);
-			goto failed;
+		/* Re-added since: its objects are its own again. */
+		if (keep && db_account_get(r->db, name, &a) == 0) {
+			account_clear(&a);
+			rc = 0;
+		} else
+			rc = keep ? rc_purge_strip(r, ns, &status, err,
+			    sizeof(err)) : rc_purge_namespace(r, ns, pvcs, &status,
+			    err, sizeof(err));
+		if (rc == 0) {
+			if (db_kpurge_result(r->db, ns, NULL) == -1)
+				r->n.dberrors++;
+			r->n.deleted++;
+			log_info("purge: %s of %s %s (PVCs: %s)", ns, name, keep ?
+			    "kept, access removed" : "deleted", *pvcs ? pvcs :
+			    "none");
+			rc_event(r, name, "Namespace", path, keep ? "stripped" :
+			    "deleted", "");
+			continue;
 		}
-		snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
-		if (rc_pvcs_confirmed(list, pvcs, missing, sizeof(missing)) == -1) {
-			snprintf(err, sizeof(err), "not deleted: %s now holds "
-			    "PVCs the purge did not confirm (%s); check them, then "
-			    "delete the namespace by hand", ns, missing);
-			goto failed;
-		}
-		if (kube_delete(r->kube, path, false, &status, NULL, err,
-		    sizeof(err)) == -1 && status != 404) {
-			if (status == 0)
-				snprintf(r->down, sizeof(r->down), "%s", err);
-			goto failed;
-		}
-		if (db_kpurge_result(r->db, ns, NULL) == -1)
-			r->n.dberrors++;
-		r->n.deleted++;
-		log_info("purge: namespace %s of %s deleted (PVCs: %s)", ns, name,
-		    *pvcs ? pvcs : "none");
-		rc_event(r, name, "Namespace", path, "deleted", "");
-		continue;
-failed:
-		snprintf(msg, sizeof(msg), "%s", err);
-		if (status != 0 && db_kpurge_result(r->db, ns, msg) == -1)
+		if (status != 0 && db_kpurge_result(r->db, ns, err) == -1)
 			r->n.dberrors++;
 		status == 0 ? r->n.pending++ : r->n.failed++;
 		rc_event(r, name, "Namespace", path, status == 0 ? "pending" :
-		    "failed", msg);
+		    "failed", err);
 	}
-	json_decref(list);
 	json_decref(rows);
 }
 
