@@ -390,8 +390,9 @@ ctl_kube_pvcs(struct ctl *ctl, const char *account, char **namespace,
     json_t **pvcs)
 {
 	struct client_error err;
-	json_t *res = NULL, *done, *r;
+	json_t *res = NULL, *done, *r, *params;
 	bool timed_out;
+	int c;
 
 	*namespace = NULL;
 	*pvcs = NULL;
@@ -401,8 +402,11 @@ ctl_kube_pvcs(struct ctl *ctl, const char *account, char **namespace,
 	    CLIENT_TIMEOUT_MS, &ctl->client, &err) == -1)
 		return ctl_error("%s", err.message), -1;
 	/* Provisioning off: there is no namespace to destroy. */
-	if (client_call(ctl->client, "kube.pvcs", json_pack("{s:s}", "name",
-	    account), &res, &err) == -1) {
+	/* client_call does not take params (ctl_call does). */
+	params = json_pack("{s:s}", "name", account);
+	c = client_call(ctl->client, "kube.pvcs", params, &res, &err);
+	json_decref(params);
+	if (c == -1) {
 		if (err.code == API_ERR_CONFLICT && strstr(err.message,
 		    "provisioning is off") != NULL)
 			return 0;

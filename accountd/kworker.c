@@ -320,10 +320,16 @@ kworker_start(const struct config *cfg)
 		return -1;
 	}
 	kw.started = true;
-	log_info("kubernetes: reconciling with %s, every %llus",
-	    cfg->kubernetes.in_cluster ? "the pod's service account" :
-	    cfg->kubernetes.kubeconfig,
-	    (unsigned long long)(cfg->kubernetes.reconcile_interval_ms / 1000));
+	if (cfg->kubernetes.reconcile_interval_ms > 0)
+		log_info("kubernetes: reconciling with %s, a full pass every %llus",
+		    cfg->kubernetes.in_cluster ? "the pod's service account" :
+		    cfg->kubernetes.kubeconfig, (unsigned long long)
+		    ((cfg->kubernetes.reconcile_interval_ms + 999) / 1000));
+	else
+		log_info("kubernetes: reconciling with %s after each change, and "
+		    "a full pass at start only (reconcile_interval 0)",
+		    cfg->kubernetes.in_cluster ? "the pod's service account" :
+		    cfg->kubernetes.kubeconfig);
 	return 0;
 }
 
