@@ -299,8 +299,8 @@ rc_object(struct reconcile *r, const struct account *a, json_t *desired,
 	json_t *obj = json_object_get(desired, "object"), *row, *seen, *resp;
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
 	const struct rc_kind *k = rc_kind(kind);
-	const char *rv, *seen_rv;
-	char hash[65], err[512];
+	const char *rv, *seen_rv, *ns;
+	char hash[65], err[512], nspath[320];
 	long status;
 
 	if (k == NULL || rc_hash(obj, hash) == -1) {
@@ -340,6 +340,21 @@ rc_object(struct reconcile *r, const struct account *a, json_t *desired,
 		return;
 	}
 	if (r->plan) {
+		ns = json_string_value(json_object_get(json_object_get(obj,
+		    "metadata"), "namespace"));
+		snprintf(nspath, sizeof(nspath), "/api/v1/namespaces/%s",
+		    ns ? ns : "");
+		/* Not even a dry run can put an object in a namespace that
+		 * does not exist yet: it is created with the namespace. */
+		if (seen == NULL && ns != NULL &&
+		    json_object_get(observed, nspath) == NULL) {
+			r->n.applied++;
+			json_array_append_new(r->changes, json_pack("{s:s, s:s, "
+			    "s:s, s:s, s:[]}", "account", a->name, "kind", kind,
+			    "path", path, "action", "create", "changes"));
+			rc_event(r, a->name, kind, path, "create", "");
+			return;
+		}
 		rc_plan_object(r, a, kind, path, obj, seen);
 		return;
 	}
@@ -591,6 +606,9 @@ rc_purge(struct reconcile *r, const char *account)
 		if (rc == 0) {
 			if (db_kpurge_result(r->db, ns, NULL) == -1)
 				r->n.dberrors++;
+			/* Its objects went with the namespace: not orphans. */
+			if (!keep)
+				json_object_del(r->observed, name);
 			r->n.deleted++;
 			log_info("purge: %s of %s %s (PVCs: %s)", ns, name, keep ?
 			    "kept, access removed" : "deleted", *pvcs ? pvcs :
