@@ -1,0 +1,20 @@
+/*
+ * reconcile.h: what reconcile.c and reconcile_purge.c share; the rest of
+ * accountd sees only reconcile_run() (accountd.h).
+ */
+#ifndef RECONCILE_H
+#define RECONCILE_H
+
+#include "accountd.h"
+
+/* Reports one object's outcome to the pass's caller. */
+void	rc_event(struct reconcile *r, const char *account, const char *kind,
+	    const char *path, const char *outcome, const char *message);
+/* DELETE path; 404 counts as done.  -1 with err set, and r->down when the
+ * API did not answer. */
+int	rc_delete(struct reconcile *r, const char *path, long *status,
+	    char *err, size_t errlen);
+/* Carries out the purges recorded in kpurge, for account or all (NULL). */
+void	rc_purge(struct reconcile *r, const char *account);
+
+#endif
