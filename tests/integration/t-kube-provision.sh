@@ -40,3 +40,10 @@ expect_rc 0 ctl sync alice
 expect_in "$T/err" 'updated +ResourceQuota +u-alice/meduse-quota'
 [ "$(kube_obj resourcequotas/u-alice/meduse-quota 'o["spec"]["hard"]["requests.nvidia.com/gpu"]')" = 2 ] ||
 	fail "drift not repaired"
+
+# lock keeps everything: nothing is deleted or changed in the cluster.
+kube_objects >"$T/before"
+expect_rc 0 ctl lock alice
+expect_rc 0 ctl sync alice
+expect_in "$T/out" 'kubernetes: 0 applied, 7 unchanged, 0 deleted, 0 pending, 0 failed'
+kube_objects | cmp -s - "$T/before" || fail "lock changed the cluster's objects"
