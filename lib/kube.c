@@ -1,7 +1,7 @@
 /*
- * kube.c: sends requests to the Kubernetes API with one reused CURL handle,
- * authenticates each from kube_creds (refreshed first: tokens rotate),
- * and retries what may succeed later (kube_retry_delay).  Trust boundary:
+ * kube.c: sends requests to the Kubernetes API over one reused handle
+ * (http.c), authenticates each from kube_creds (refreshed first: tokens
+ * rotate), and retries what may succeed later (http_retry_delay).  Trust boundary:
  * the API server is authenticated by TLS; its answers are still parsed as
  * untrusted (size cap, strict JSON).  TLS is verified unless the kubeconfig
  * says insecure-skip-tls-verify, which is logged as a warning.
@@ -16,75 +16,17 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "http.h"
 #include "kube.h"
 #include "log.h"
 
-struct kube_buf {
-	char		*data;
-	size_t		 len;
-	bool		 too_big;
-};
-
 struct kube {
-	CURL		*curl;
+	struct http	*http;
+	CURL		*curl;		/* http's handle, for TLS options */
 	struct kube_creds *creds;	/* borrowed */
 	char		*base;		/* server URL, tls-server-name applied */
 	struct curl_slist *connect_to;	/* tls-server-name: where to connect */
-	kube_sleep_fn	 sleep;
-	void		*sleep_arg;
-	unsigned long	 requests;
-	struct kube_buf	 body;		/* of the current response */
-	char		 retry_after[32];
-	char		 curl_err[CURL_ERROR_SIZE];
 };
-
-static void
-kube_nanosleep(void *arg, long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	(void)arg;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-static size_t
-kube_write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct kube_buf *b = arg;
-	char *d;
-
-	if (b->len + n + 1 > KUBE_MAX_RESPONSE) {
-		b->too_big = true;
-		return 0;
-	}
-	if ((d = realloc(b->data, b->len + n + 1)) == NULL)
-		return 0;
-	memcpy(d + b->len, p, n);
-	b->len += n;
-	d[b->len] = '\0';
-	b->data = d;
-	(void)size;
-	return n;
-}
-
-static size_t
-kube_header_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct kube *k = arg;
-	size_t len = n, v;
-
-	(void)size;
-	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
-		v = len - 12;
-		if (v >= sizeof(k->retry_after))
-			v = sizeof(k->retry_after) - 1;
-		memcpy(k->retry_after, p + 12, v);
-		k->retry_after[v] = '\0';
-		k->retry_after[strcspn(k->retry_after, "\r\n")] = '\0';
-	}
-	return n;
-}
 
 /*
  * tls-server-name: the URL names the expected certificate name (so that
@@ -144,26 +86,15 @@ kube_open(struct kube_creds *creds, char *err, size_t errlen)
 	CURL *h;
 
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
-	    (k->curl = h = curl_easy_init()) == NULL) {
+	    (k->http = http_open()) == NULL) {
 		snprintf(err, errlen, "%s: cannot set up libcurl",
 		    creds->source);
 		goto fail;
 	}
+	k->curl = h = http_curl(k->http);
 	k->creds = creds;
-	k->sleep = kube_nanosleep;
 	if (kube_server_name(k, err, errlen) == -1)
 		goto fail;
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)KUBE_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)KUBE_REQUEST_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "meduse");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, k->curl_err);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, kube_write_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &k->body);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, kube_header_cb);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, k);
 	if (k->connect_to != NULL)
 		curl_easy_setopt(h, CURLOPT_CONNECT_TO, k->connect_to);
 	if (creds->insecure) {
@@ -173,9 +104,6 @@ kube_open(struct kube_creds *creds, char *err, size_t errlen)
 		    creds->server);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	}
 	if (creds->ca_file != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, creds->ca_file);
@@ -196,25 +124,22 @@ kube_close(struct kube *k)
 {
 	if (k == NULL)
 		return;
-	if (k->curl != NULL)
-		curl_easy_cleanup(k->curl);
+	http_close(k->http);
 	curl_slist_free_all(k->connect_to);
 	free(k->base);
-	free(k->body.data);
 	free(k);
 }
 
 void
 kube_set_sleep(struct kube *k, kube_sleep_fn fn, void *arg)
 {
-	k->sleep = fn;
-	k->sleep_arg = arg;
+	http_set_sleep(k->http, fn, arg);
 }
 
 unsigned long
 kube_requests(const struct kube *k)
 {
-	return k->requests;
+	return http_requests(k->http);
 }
 
 /* Client certificate and bearer token: set per attempt, as they rotate. */
@@ -223,8 +148,8 @@ kube_auth(struct kube *k, struct curl_slist **hdrs)
 {
 	struct kube_creds *c = k->creds;
 	struct curl_blob blob;
-	struct curl_slist *l;
 	char *auth;
+	int rc;
 
 	if (c->cert_file != NULL) {
 		curl_easy_setopt(k->curl, CURLOPT_SSLCERT, c->cert_file);
@@ -240,75 +165,25 @@ kube_auth(struct kube *k, struct curl_slist **hdrs)
 	}
 	if (c->token == NULL)
 		return 0;
-	if (asprintf(&auth, "Authorization: Bearer %s", c->token) == -1)
+	if (asprintf(&auth, "Bearer %s", c->token) == -1)
 		return -1;
-	l = curl_slist_append(*hdrs, auth);
+	rc = http_header_secret(hdrs, "Authorization", auth);
 	explicit_bzero(auth, strlen(auth));
 	free(auth);
-	if (l == NULL)
-		return -1;
-	*hdrs = l;
-	return 0;
+	return rc;
 }
 
 static int
 kube_headers(struct kube *k, const char *content_type,
     struct curl_slist **out)
 {
-	struct curl_slist *h = NULL, *l;
-	char *ct = NULL;
-
 	*out = NULL;
-	/* "Expect:" stops curl from waiting for a 100 Continue on big bodies. */
-	if ((h = curl_slist_append(NULL, "Accept: application/json")) == NULL ||
-	    (l = curl_slist_append(h, "Expect:")) == NULL)
-		goto fail;
-	h = l;
-	if (content_type != NULL) {
-		if (asprintf(&ct, "Content-Type: %s", content_type) == -1)
-			goto fail;
-		if ((l = curl_slist_append(h, ct)) == NULL)
-			goto fail;
-		h = l;
+	if (http_headers(out, content_type) == -1 || kube_auth(k, out) == -1) {
+		curl_slist_free_all(*out);
+		*out = NULL;
+		return -1;
 	}
-	if (kube_auth(k, &h) == -1)
-		goto fail;
-	free(ct);
-	*out = h;
 	return 0;
-fail:
-	free(ct);
-	curl_slist_free_all(h);
-	return -1;
-}
-
-/* One attempt.  Returns the curl result; *code is the HTTP status. */
-static CURLcode
-kube_perform(struct kube *k, const char *method, const char *url,
-    const char *body, struct curl_slist *hdrs, long *code)
-{
-	CURLcode cc;
-
-	*code = 0;
-	free(k->body.data);
-	memset(&k->body, 0, sizeof(k->body));
-	k->retry_after[0] = '\0';
-	k->curl_err[0] = '\0';
-	curl_easy_setopt(k->curl, CURLOPT_URL, url);
-	if (body != NULL) {
-		curl_easy_setopt(k->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(k->curl, CURLOPT_POSTFIELDSIZE,
-		    (long)strlen(body));
-	} else
-		curl_easy_setopt(k->curl, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(k->curl, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, hdrs);
-	k->requests++;
-	cc = curl_easy_perform(k->curl);
-	curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, NULL);
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, code);
-	return cc;
 }
 
 /*
@@ -338,7 +213,7 @@ kube_request(struct kube *k, const char *method, const char *path,
 	long code = 0, delay;
 	CURLcode cc = CURLE_OK;
 	int attempt, rc = -1;
-	bool reauth = false;
+	bool reauth = false, bad = false;
 
 	*status = 0;
 	if (resp != NULL)
@@ -356,7 +231,7 @@ kube_request(struct kube *k, const char *method, const char *path,
 	for (attempt = 0;; attempt++) {
 		if (kube_creds_refresh(k->creds, err, errlen) == -1)
 			goto out;
-		/* A token is sent as a header line: CR or LF would split it. */
+		/* http_header_secret refuses it too; say which token. */
 		if (k->creds->token != NULL &&
 		    strpbrk(k->creds->token, "\r\n") != NULL) {
 			snprintf(err, errlen, "%s: the bearer token of user "
@@ -371,14 +246,11 @@ kube_request(struct kube *k, const char *method, const char *path,
 			    path);
 			goto out;
 		}
-		cc = kube_perform(k, method, url, text, hdrs, &code);
+		cc = http_perform(k->http, method, url, text, hdrs, &code);
 		json_decref(doc);
-		doc = NULL;
-		if (cc == CURLE_OK && k->body.len > 0)
-			doc = json_loadb(k->body.data, k->body.len,
-			    JSON_REJECT_DUPLICATES, NULL);
+		doc = cc == CURLE_OK ? http_json(k->http, &bad) : NULL;
 		if (cc == CURLE_OK && code >= 200 && code <= 299) {
-			if (k->body.len > 0 && doc == NULL) {
+			if (bad) {
 				snprintf(err, errlen, "%s %s: the API server "
 				    "answered %ld with invalid JSON", method,
 				    path, code);
@@ -400,28 +272,25 @@ kube_request(struct kube *k, const char *method, const char *path,
 		}
 		if (cc != CURLE_OK) {
 			snprintf(msg, sizeof(msg), "%s: %s", k->creds->server,
-			    k->curl_err[0] != '\0' ? k->curl_err :
-			    curl_easy_strerror(cc));
+			    http_error(k->http, cc));
 			if (cc == CURLE_PEER_FAILED_VERIFICATION ||
 			    cc == CURLE_SSL_CACERT_BADFILE)
 				kube_tls_hint(k->creds, msg, sizeof(msg));
 		} else
 			kube_status_message(code, doc, msg, sizeof(msg));
-		delay = kube_retry_delay(attempt, code, k->retry_after[0] ?
-		    k->retry_after : NULL, (int)cc);
+		delay = http_retry_delay(attempt, code,
+		    http_retry_after(k->http), (int)cc);
 		if (delay < 0) {
 			snprintf(err, errlen, "%s %s: %s%s", method, path, msg,
-			    k->body.too_big ? " (response too large)" : "");
+			    http_too_big(k->http) ? " (response too large)" : "");
 			if (attempt > 0 && strlen(err) + 40 < errlen)
 				snprintf(err + strlen(err), errlen - strlen(err),
 				    " (after %d attempts)", attempt + 1);
 			break;
 		}
-		/* Jitter keeps many clients from retrying in step. */
-		delay += (long)(random() % (delay / 4 + 1));
-		log_warn("%s %s: %s; retrying in %ld ms", method, path, msg,
-		    delay);
-		k->sleep(k->sleep_arg, delay);
+		log_warn("%s %s: %s; retrying in about %ld ms", method, path,
+		    msg, delay);
+		http_backoff(k->http, delay);
 	}
 	*status = code;
 	if (resp != NULL) {

@@ -14,20 +14,14 @@
 
 #include <jansson.h>
 
+#include "http.h"
 #include "kubeconfig.h"
 
-#define KUBE_CONNECT_TIMEOUT_MS	5000	/* TCP + TLS handshake */
-#define KUBE_REQUEST_TIMEOUT_MS	30000	/* whole request, per attempt */
-#define KUBE_MAX_ATTEMPTS	5	/* first try included */
-#define KUBE_BACKOFF_BASE_MS	200	/* doubled per attempt ... */
-#define KUBE_BACKOFF_MAX_MS	10000	/* ... up to this */
-#define KUBE_RETRY_AFTER_MAX_MS	60000	/* cap on a server's Retry-After */
-#define KUBE_MAX_RESPONSE	(256 * 1024 * 1024)	/* bytes of a body */
 #define KUBE_FIELD_MANAGER	"meduse"
 
 struct kube;
 /* Waits ms milliseconds; tests inject one that records instead. */
-typedef void	(*kube_sleep_fn)(void *arg, long ms);
+typedef http_sleep_fn	kube_sleep_fn;
 
 /* kube.c */
 /* creds stay the caller's and must outlive the client. */
@@ -61,14 +55,6 @@ int	kube_delete(struct kube *k, const char *path, bool dry_run,
 	    long *status, json_t **resp, char *err, size_t errlen);
 
 /* kube_util.c */
-/*
- * The wait before the next attempt, in ms, after attempt (0-based) failed
- * with http_status (0: none) and curl_error (0: CURLE_OK); retry_after is
- * the Retry-After header or NULL.  -1: do not retry.  Jitter is added by
- * the caller, so that this stays a pure function.
- */
-long	kube_retry_delay(int attempt, long http_status,
-	    const char *retry_after, int curl_error);
 /* Appends key=value (value URL-escaped) to *query, "&"-joined. */
 int	kube_query_add(char **query, const char *key, const char *value);
 /* server + path [+ "?" query]; path must start with '/'. */

@@ -1,6 +1,6 @@
 /*
  * kube_util.c: the pure parts of the Kubernetes client: URL and query
- * building, the retry policy and the wording of API errors.  Kept apart
+ * building and the wording of API errors (the retry policy is http.c's).  Kept apart
  * from kube.c so that they are unit-tested without a server.
  */
 #include <ctype.h>
@@ -13,72 +13,6 @@
 #include <jansson.h>
 
 #include "kube.h"
-
-/* Transport failures worth another try: the server may be restarting. */
-static const CURLcode kube_retry_curl[] = {
-	CURLE_COULDNT_RESOLVE_HOST,
-	CURLE_COULDNT_CONNECT,
-	CURLE_OPERATION_TIMEDOUT,
-	CURLE_SEND_ERROR,
-	CURLE_RECV_ERROR,
-	CURLE_GOT_NOTHING,
-	CURLE_PARTIAL_FILE,
-	CURLE_SSL_CONNECT_ERROR,	/* a reset during the handshake */
-	CURLE_HTTP2,
-	CURLE_HTTP2_STREAM,
-};
-
-/* Retry-After in seconds; the HTTP-date form is not used by the API. */
-static long
-kube_retry_after_ms(const char *s)
-{
-	char *end;
-	long v;
-
-	if (s == NULL)
-		return -1;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (errno != 0 || *end != '\0')
-		return -1;
-	if (v > KUBE_RETRY_AFTER_MAX_MS / 1000)
-		return KUBE_RETRY_AFTER_MAX_MS;
-	return v * 1000;
-}
-
-long
-kube_retry_delay(int attempt, long http_status, const char *retry_after,
-    int curl_error)
-{
-	long backoff = KUBE_BACKOFF_MAX_MS, ra;
-	size_t i;
-	bool retry = false;
-
-	if (attempt < 0 || attempt + 1 >= KUBE_MAX_ATTEMPTS)
-		return -1;
-	if (attempt < 16 && (KUBE_BACKOFF_BASE_MS << attempt) <
-	    KUBE_BACKOFF_MAX_MS)
-		backoff = KUBE_BACKOFF_BASE_MS << attempt;
-	if (curl_error != CURLE_OK) {
-		for (i = 0; i < sizeof(kube_retry_curl) /
-		    sizeof(kube_retry_curl[0]); i++)
-			if (kube_retry_curl[i] == (CURLcode)curl_error)
-				retry = true;
-		return retry ? backoff : -1;
-	}
-	if (http_status != 429 && (http_status < 500 || http_status > 599))
-		return -1;
-	/* The server knows best how long it is overloaded for. */
-	if ((ra = kube_retry_after_ms(retry_after)) >= 0)
-		return ra;
-	return backoff;
-}
 
 int
 kube_query_add(char **query, const char *key, const char *value)

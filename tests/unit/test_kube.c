@@ -42,47 +42,47 @@ test_retry_table(void **state)
 {
 	(void)state;
 	/* Permanent: success, 4xx but 429, 409 left to the caller. */
-	assert_int_equal(kube_retry_delay(0, 200, NULL, 0), -1);
-	assert_int_equal(kube_retry_delay(0, 400, NULL, 0), -1);
-	assert_int_equal(kube_retry_delay(0, 403, "5", 0), -1);
-	assert_int_equal(kube_retry_delay(0, 404, NULL, 0), -1);
-	assert_int_equal(kube_retry_delay(0, 409, NULL, 0), -1);
-	assert_int_equal(kube_retry_delay(0, 422, NULL, 0), -1);
+	assert_int_equal(http_retry_delay(0, 200, NULL, 0), -1);
+	assert_int_equal(http_retry_delay(0, 400, NULL, 0), -1);
+	assert_int_equal(http_retry_delay(0, 403, "5", 0), -1);
+	assert_int_equal(http_retry_delay(0, 404, NULL, 0), -1);
+	assert_int_equal(http_retry_delay(0, 409, NULL, 0), -1);
+	assert_int_equal(http_retry_delay(0, 422, NULL, 0), -1);
 	/* Capped exponential backoff on 5xx and connection errors. */
-	assert_int_equal(kube_retry_delay(0, 500, NULL, 0), 200);
-	assert_int_equal(kube_retry_delay(1, 502, NULL, 0), 400);
-	assert_int_equal(kube_retry_delay(2, 503, NULL, 0), 800);
-	assert_int_equal(kube_retry_delay(3, 504, NULL, 0), 1600);
-	assert_int_equal(kube_retry_delay(0, 0, NULL, CURLE_COULDNT_CONNECT),
+	assert_int_equal(http_retry_delay(0, 500, NULL, 0), 200);
+	assert_int_equal(http_retry_delay(1, 502, NULL, 0), 400);
+	assert_int_equal(http_retry_delay(2, 503, NULL, 0), 800);
+	assert_int_equal(http_retry_delay(3, 504, NULL, 0), 1600);
+	assert_int_equal(http_retry_delay(0, 0, NULL, CURLE_COULDNT_CONNECT),
 	    200);
-	assert_int_equal(kube_retry_delay(2, 0, NULL,
+	assert_int_equal(http_retry_delay(2, 0, NULL,
 	    CURLE_OPERATION_TIMEDOUT), 800);
-	assert_int_equal(kube_retry_delay(1, 0, NULL, CURLE_RECV_ERROR), 400);
-	/* Give up after KUBE_MAX_ATTEMPTS attempts in all. */
-	assert_int_equal(kube_retry_delay(KUBE_MAX_ATTEMPTS - 1, 503, NULL, 0),
+	assert_int_equal(http_retry_delay(1, 0, NULL, CURLE_RECV_ERROR), 400);
+	/* Give up after HTTP_MAX_ATTEMPTS attempts in all. */
+	assert_int_equal(http_retry_delay(HTTP_MAX_ATTEMPTS - 1, 503, NULL, 0),
 	    -1);
-	assert_int_equal(kube_retry_delay(KUBE_MAX_ATTEMPTS - 1, 0, NULL,
+	assert_int_equal(http_retry_delay(HTTP_MAX_ATTEMPTS - 1, 0, NULL,
 	    CURLE_COULDNT_CONNECT), -1);
-	assert_int_equal(kube_retry_delay(-1, 503, NULL, 0), -1);
+	assert_int_equal(http_retry_delay(-1, 503, NULL, 0), -1);
 	/* A verification failure will not fix itself. */
-	assert_int_equal(kube_retry_delay(0, 0, NULL,
+	assert_int_equal(http_retry_delay(0, 0, NULL,
 	    CURLE_PEER_FAILED_VERIFICATION), -1);
-	assert_int_equal(kube_retry_delay(0, 0, NULL, CURLE_URL_MALFORMAT),
+	assert_int_equal(http_retry_delay(0, 0, NULL, CURLE_URL_MALFORMAT),
 	    -1);
 	/* 429 and 5xx: Retry-After seconds win, capped. */
-	assert_int_equal(kube_retry_delay(0, 429, NULL, 0), 200);
-	assert_int_equal(kube_retry_delay(0, 429, "3", 0), 3000);
-	assert_int_equal(kube_retry_delay(3, 429, " 1 ", 0), 1000);
-	assert_int_equal(kube_retry_delay(0, 503, "0", 0), 0);
-	assert_int_equal(kube_retry_delay(0, 429, "100000", 0),
-	    KUBE_RETRY_AFTER_MAX_MS);
-	assert_int_equal(kube_retry_delay(0, 429,
+	assert_int_equal(http_retry_delay(0, 429, NULL, 0), 200);
+	assert_int_equal(http_retry_delay(0, 429, "3", 0), 3000);
+	assert_int_equal(http_retry_delay(3, 429, " 1 ", 0), 1000);
+	assert_int_equal(http_retry_delay(0, 503, "0", 0), 0);
+	assert_int_equal(http_retry_delay(0, 429, "100000", 0),
+	    HTTP_RETRY_AFTER_MAX_MS);
+	assert_int_equal(http_retry_delay(0, 429,
 	    "99999999999999999999999", 0), 200);
 	/* The HTTP-date form and garbage fall back to backoff. */
-	assert_int_equal(kube_retry_delay(1, 429,
+	assert_int_equal(http_retry_delay(1, 429,
 	    "Wed, 21 Oct 2015 07:28:00 GMT", 0), 400);
-	assert_int_equal(kube_retry_delay(1, 503, "-5", 0), 400);
-	assert_int_equal(kube_retry_delay(1, 503, "5s", 0), 400);
+	assert_int_equal(http_retry_delay(1, 503, "-5", 0), 400);
+	assert_int_equal(http_retry_delay(1, 503, "5s", 0), 400);
 }
 
 static void
@@ -92,10 +92,10 @@ test_backoff_cap(void **state)
 	long d, prev = 0;
 
 	(void)state;
-	for (i = 0; i < KUBE_MAX_ATTEMPTS - 1; i++) {
-		d = kube_retry_delay(i, 503, NULL, 0);
+	for (i = 0; i < HTTP_MAX_ATTEMPTS - 1; i++) {
+		d = http_retry_delay(i, 503, NULL, 0);
 		assert_true(d >= prev);
-		assert_true(d <= KUBE_BACKOFF_MAX_MS);
+		assert_true(d <= HTTP_BACKOFF_MAX_MS);
 		prev = d;
 	}
 }
@@ -465,7 +465,7 @@ test_http_round_trip(void **state)
 	assert_string_equal(json_string_value(json_object_get(resp, "reason")),
 	    "TooManyRequests");
 	json_decref(resp);
-	assert_int_equal(sl.n, KUBE_MAX_ATTEMPTS - 1);
+	assert_int_equal(sl.n, HTTP_MAX_ATTEMPTS - 1);
 	for (i = 0; i < sl.n; i++)
 		assert_true(sl.ms[i] >= 2000 && sl.ms[i] <= 2500);
 	assert_non_null(strstr(err, "GET /busy: slow down (HTTP 429 "
@@ -584,11 +584,11 @@ test_connection_refused(void **state)
 	    sizeof(err)), -1);
 	assert_int_equal(status, 0);
 	assert_null(resp);
-	assert_int_equal(sl.n, KUBE_MAX_ATTEMPTS - 1);
+	assert_int_equal(sl.n, HTTP_MAX_ATTEMPTS - 1);
 	for (i = 0; i < sl.n; i++)
 		assert_true(sl.ms[i] >= (200L << i) &&
 		    sl.ms[i] <= (200L << i) * 5 / 4);
-	assert_int_equal(kube_requests(k), KUBE_MAX_ATTEMPTS);
+	assert_int_equal(kube_requests(k), HTTP_MAX_ATTEMPTS);
 	assert_non_null(strstr(err, "http://127.0.0.1:1"));
 	assert_non_null(strstr(err, "after 5 attempts"));
 	kube_close(k);

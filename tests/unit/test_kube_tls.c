@@ -447,10 +447,10 @@ test_faults(void **state)
 	assert_int_equal(kube_requests(k), 3);
 	assert_int_equal(sl.n, 2);
 	/* Backoff (200 ms, then 400 ms) plus at most a quarter of jitter. */
-	assert_true(sl.ms[0] >= KUBE_BACKOFF_BASE_MS &&
-	    sl.ms[0] <= KUBE_BACKOFF_BASE_MS * 5 / 4);
-	assert_true(sl.ms[1] >= 2 * KUBE_BACKOFF_BASE_MS &&
-	    sl.ms[1] <= 2 * KUBE_BACKOFF_BASE_MS * 5 / 4);
+	assert_true(sl.ms[0] >= HTTP_BACKOFF_BASE_MS &&
+	    sl.ms[0] <= HTTP_BACKOFF_BASE_MS * 5 / 4);
+	assert_true(sl.ms[1] >= 2 * HTTP_BACKOFF_BASE_MS &&
+	    sl.ms[1] <= 2 * HTTP_BACKOFF_BASE_MS * 5 / 4);
 
 	sl.n = 0;
 	fake_control("/fake/fault",
@@ -463,14 +463,14 @@ test_faults(void **state)
 	assert_int_equal(sl.n, 1);
 	assert_true(sl.ms[0] >= 2000 && sl.ms[0] <= 2500);
 
-	/* A 500 that does not stop: given up after KUBE_MAX_ATTEMPTS. */
+	/* A 500 that does not stop: given up after HTTP_MAX_ATTEMPTS. */
 	sl.n = 0;
 	fake_control("/fake/fault", "{\"mode\": \"500\"}");
 	assert_int_equal(kube_get(k, RQPATH, &status, &resp, err,
 	    sizeof(err)), -1);
 	fake_control("/fake/fault", "{\"mode\": \"none\"}");
 	assert_int_equal(status, 500);
-	assert_int_equal(sl.n, KUBE_MAX_ATTEMPTS - 1);
+	assert_int_equal(sl.n, HTTP_MAX_ATTEMPTS - 1);
 	if (strstr(err, "attempts") == NULL)
 		fail_msg("no attempt count in: %s", err);
 	json_decref(resp);

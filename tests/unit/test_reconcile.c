@@ -550,7 +550,7 @@ test_api_down(void **state)
 	assert_int_equal(t->r.n.applied + t->r.n.failed + t->r.n.unchanged, 0);
 	/* The first request's attempts, then nothing more. */
 	assert_true(t->r.n.calls >= 1);
-	assert_true(t->r.n.calls <= KUBE_MAX_ATTEMPTS);
+	assert_true(t->r.n.calls <= HTTP_MAX_ATTEMPTS);
 	assert_true(t->slept > 0);
 	assert_int_equal(count(t, "SELECT count(*) FROM kobjects WHERE state = "
 	    "'pending' AND message != ''"), NOBJS * n);
