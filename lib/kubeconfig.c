@@ -20,6 +20,7 @@
 
 #include <yaml.h>
 
+#include "file.h"
 #include "kubeconfig.h"
 #include "kubeconfig_node.h"
 
@@ -355,7 +356,7 @@ kubeconfig_load(const char *path, const char *context,
 	int rc = -1;
 
 	*out = NULL;
-	if (kube_read_file(path, KC_MAX_SIZE, &buf, &got, NULL, why,
+	if (file_read(path, KC_MAX_SIZE, &buf, &got, NULL, why,
 	    sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s (check kubernetes.kubeconfig in "
 		    "meduse.yaml)", why);

@@ -71,10 +71,7 @@ int	kubeconfig_load_buffer(const char *name, const char *dir,
 	    struct kube_creds **out, char *err, size_t errlen);
 
 /* kube_creds.c */
-/* Reads a regular file of at most max bytes whole, NUL-terminated; mtime
- * may be NULL.  -1 with err naming the file. */
-int	kube_read_file(const char *path, size_t max, char **out, size_t *len,
-	    struct timespec *mtime, char *err, size_t errlen);
+
 /* From KUBERNETES_SERVICE_HOST/PORT and the service account files. */
 int	kube_creds_in_cluster(const struct kube_incluster_paths *paths,
 	    struct kube_creds **out, char *err, size_t errlen);
