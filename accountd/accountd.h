@@ -17,6 +17,7 @@
 #include "proto.h"
 #include "quota.h"
 
+struct coder;
 struct kube;
 
 #define DB_FILE			"meduse.db"
@@ -185,6 +186,13 @@ struct reconcile {
 					   changes}]; the caller's */
 	json_t		*observed;	/* during a pass: {account: {path: item}} */
 	char		 down[512];	/* the API stopped answering: why */
+	/* The Coder side (coder_sync.c); coder NULL when not configured. */
+	struct coder	*coder;
+	json_t		*cusers;	/* during a pass: {username: user} */
+	json_t		*cws;		/* during a pass: {"owner/name": ws} */
+	char		 coder_org[64], coder_template[64];	/* ids */
+	char		 coder_down[512];	/* Coder failed: why */
+	bool		 coder_failed;	/* it answered, with a refusal */
 };
 /* One pass for account, or all accounts when NULL (orphans reported too). */
 int	 reconcile_run(struct reconcile *r, const char *account);
@@ -200,6 +208,10 @@ unsigned long kworker_submit(enum kjob_type type, const char *account);
 /* The job's state and its events from index since; NULL if unknown. */
 json_t	*kworker_job(unsigned long id, size_t since);
 json_t	*kworker_info(void);
+
+/* coder_sync.c */
+int	 coder_observe(struct reconcile *r, const char *account);
+void	 coder_sync_account(struct reconcile *r, const struct account *a);
 
 /* db_kube.c */
 json_t	*db_kobj_map(sqlite3 *db, int64_t account_id);

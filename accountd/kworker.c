@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "accountd.h"
+#include "coder.h"
 #include "kube.h"
 #include "kubeconfig.h"
 #include "log.h"
@@ -187,9 +188,26 @@ out:
 	return out;
 }
 
+/* The Coder client, when coder.url is set; NULL (logged) otherwise. */
+static struct coder *
+kw_coder(struct coder **cp)
+{
+	char err[512];
+
+	if (*cp != NULL || kw.cfg->coder.url[0] == '\0')
+		return *cp;
+	if ((*cp = coder_open(kw.cfg->coder.url, kw.cfg->coder.token_file, err,
+	    sizeof(err))) == NULL)
+		log_error("coder: %s; Coder users and workspaces are not "
+		    "managed until this is fixed", err);
+	else
+		coder_set_sleep(*cp, kw_sleep, NULL);
+	return *cp;
+}
+
 static json_t *
 kw_run(struct kjob *j, sqlite3 *db, struct kube **kp,
-    struct kube_creds **creds)
+    struct kube_creds **creds, struct coder **cp)
 {
 	struct reconcile r;
 	struct kube *k;
@@ -210,6 +228,7 @@ kw_run(struct kjob *j, sqlite3 *db, struct kube **kp,
 	r.cfg = kw.cfg;
 	r.db = db;
 	r.kube = k;
+	r.coder = kw_coder(cp);
 	r.plan = j->type == KJOB_PLAN;
 	r.event = kw_event;
 	r.stop = kw_stopping;
@@ -247,6 +266,7 @@ kw_main(void *arg)
 {
 	struct kube_creds *creds = NULL;
 	struct kube *k = NULL;
+	struct coder *coder = NULL;
 	struct kjob *j;
 	struct timespec ts;
 	sqlite3 *db = NULL;
@@ -279,7 +299,7 @@ kw_main(void *arg)
 		j->state = KJ_RUNNING;
 		j->started = now;
 		pthread_mutex_unlock(&kw.mu);
-		res = kw_run(j, db, &k, &creds);
+		res = kw_run(j, db, &k, &creds, &coder);
 		pthread_mutex_lock(&kw.mu);
 		j->result = res;
 		j->state = KJ_DONE;
@@ -300,6 +320,7 @@ kw_main(void *arg)
 	pthread_mutex_unlock(&kw.mu);
 	db_close(db);
 	kube_close(k);
+	coder_close(coder);
 	kube_creds_free(creds);
 	return NULL;
 }

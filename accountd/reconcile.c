@@ -417,6 +417,9 @@ rc_prune(struct reconcile *r, const struct account *a, json_t *want,
 	json_t *v;
 
 	json_object_foreach(rows, path, v) {
+		/* coder_sync.c keeps its own rows. */
+		if (strncmp(path, "coder:", 6) == 0)
+			continue;
 		if (r->down[0] == '\0' && json_object_get(want, path) == NULL)
 			rc_prune_one(r, a, path, json_string_value(
 			    json_object_get(v, "kind")));
@@ -455,6 +458,8 @@ rc_account(struct reconcile *r, const struct account *a,
 		rc_object(r, a, d, rows, observed, kind_err);
 	}
 	rc_prune(r, a, want, rows, observed);
+	if (r->coder != NULL)
+		coder_sync_account(r, a);
 out:
 	json_decref(desired);
 	json_decref(rows);
@@ -514,6 +519,11 @@ reconcile_run(struct reconcile *r, const char *account)
 		goto out;
 	if (rc_observe(r, account, kind_err) == -1)
 		goto out;
+	r->coder_down[0] = '\0';
+	r->coder_failed = false;
+	r->coder_org[0] = r->coder_template[0] = '\0';
+	if (r->coder != NULL)
+		(void)coder_observe(r, account);
 	rc_purge(r, account);
 	for (i = 0; i < n; i++) {
 		if (r->stop != NULL && r->stop(r->arg)) {
@@ -529,7 +539,9 @@ reconcile_run(struct reconcile *r, const char *account)
 out:
 	r->n.calls = kube_requests(r->kube) - calls0;
 	json_decref(r->observed);
-	r->observed = NULL;
+	json_decref(r->cusers);
+	json_decref(r->cws);
+	r->observed = r->cusers = r->cws = NULL;
 	if (v == &one)
 		account_clear(&one);
 	else

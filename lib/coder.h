@@ -42,6 +42,12 @@ int	coder_request(struct coder *c, const char *method, const char *path,
  * decoded answer (caller's) on success.  Names are escaped here. */
 int	coder_user_get(struct coder *c, const char *user, long *status,
 	    json_t **out, char *err, size_t errlen);
+/* Every user ({users, count}) and every workspace ({workspaces, count}):
+ * one request each for a whole pass. */
+int	coder_user_list(struct coder *c, long *status, json_t **out,
+	    char *err, size_t errlen);
+int	coder_workspace_list_all(struct coder *c, long *status, json_t **out,
+	    char *err, size_t errlen);
 int	coder_user_create(struct coder *c, json_t *req, long *status,
 	    json_t **out, char *err, size_t errlen);
 int	coder_org_get(struct coder *c, const char *org, long *status,

@@ -130,3 +130,17 @@ coder_build(struct coder *c, const char *workspace_id, const char *transition,
 	json_decref(req);
 	return rc;
 }
+
+int
+coder_user_list(struct coder *c, long *status, json_t **out, char *err,
+    size_t errlen)
+{
+	return coder_get(c, "/users", status, out, err, errlen);
+}
+
+int
+coder_workspace_list_all(struct coder *c, long *status, json_t **out,
+    char *err, size_t errlen)
+{
+	return coder_get(c, "/workspaces", status, out, err, errlen);
+}

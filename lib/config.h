@@ -77,6 +77,7 @@ struct config {
 		char	*url;
 		char	*token_file;
 		char	*template_name;		/* key "template" */
+		char	*login_type;		/* none | password | github | oidc */
 		char	*default_workspace;
 	} coder;
 

@@ -108,6 +108,23 @@ config_check_resolver(const char *s, char *err, size_t errlen)
 	return -1;
 }
 
+/* Coder's LoginType: how the users meduse creates sign in to its web UI. */
+int
+config_check_login_type(const char *s, char *err, size_t errlen)
+{
+	static const char *const types[] = { "none", "password", "github",
+	    "oidc" };
+	char qbuf[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(s, types[i]) == 0)
+			return 0;
+	snprintf(err, errlen, "\"%s\" is not a Coder login type: use none, "
+	    "password, github or oidc", QUOTE(s));
+	return -1;
+}
+
 int
 config_check_transport(const char *s, char *err, size_t errlen)
 {

@@ -119,6 +119,8 @@ const struct config_key config_keys[] = {
 	STR("coder.url", coder.url, "", config_check_url),
 	STR("coder.token_file", coder.token_file, "", config_check_opt_abs_path),
 	STR("coder.template", coder.template_name, "", NULL),
+	STR("coder.login_type", coder.login_type, "none",
+	    config_check_login_type),
 	STR("coder.default_workspace", coder.default_workspace, "dev",
 	    config_check_workspace),
 
