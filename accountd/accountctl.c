@@ -22,6 +22,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "show", "NAME", "show an account, its keys, quota and workspaces", ctl_show },
 	{ "key", "add NAME --key FILE|- | list NAME | rm NAME FINGERPRINT",
 	  "manage an account's public keys", ctl_key },
+	{ "workspace", "add NAME WS [--template T] | list NAME | rm NAME WS",
+	  "manage an account's extra Coder workspaces", ctl_workspace },
 	{ "lock", "NAME", "refuse every login of an account, keeping everything", ctl_lock },
 	{ "unlock", "NAME", "allow logins again", ctl_unlock },
 	{ "quota", "NAME [--cpu N --memory Q --gpu N --storage Q --home Q --pvcs N]",
@@ -46,7 +48,7 @@ usage(FILE *f)
 	fprintf(f, "usage: accountctl [-c FILE] COMMAND [ARGS] [--json]\n\n"
 	    "Manages meduse accounts through accountd.\n\nCommands:\n");
 	for (i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-8s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
+		fprintf(f, "  %-9s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
 	fprintf(f, "\nOptions:\n"
 	    "  -c, --config FILE  configuration file (default: $MEDUSE_CONFIG,\n"
 	    "                     else " CONFIG_DEFAULT_PATH ")\n"
@@ -183,6 +185,39 @@ ctl_simple(struct ctl *ctl, int argc, char **argv, const char *method,
 		ctl_print_json(res);
 	json_decref(res);
 	return rc;
+}
+
+int
+ctl_dispatch(struct ctl *ctl, const char *group, const struct ctl_cmd *cmds,
+    size_t n, int argc, char **argv)
+{
+	static char cmd[32];
+	FILE *f;
+	size_t i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		f = argc < 2 ? stderr : stdout;
+		fprintf(f, "usage: accountctl %s COMMAND ...\n", group);
+		for (i = 0; i < n; i++)
+			fprintf(f, "  accountctl %s %-4s %-20s %s\n", group,
+			    cmds[i].name, cmds[i].args, cmds[i].summary);
+		return argc < 2 ? CTL_USAGE : CTL_OK;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			snprintf(cmd, sizeof(cmd), "%s %s", group, cmds[i].name);
+			ctl->cmd = cmd;
+			return cmds[i].fn(ctl, argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "accountctl: unknown %s command '%s': use", group,
+	    argv[1]);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s %s", i == 0 ? "" : i + 1 == n ? " or" : ",",
+		    cmds[i].name);
+	fputc('\n', stderr);
+	return CTL_USAGE;
 }
 
 int

@@ -59,6 +59,9 @@ int	ctl_getopt(struct ctl *ctl, int argc, char **argv,
 	    int nargs_max, int (*opt)(struct ctl *, int, const char *, void *),
 	    void *arg);
 int	ctl_getopt_status(int r);
+/* "accountctl GROUP COMMAND ...": runs the entry of cmds named by argv[1]. */
+int	ctl_dispatch(struct ctl *ctl, const char *group,
+	    const struct ctl_cmd *cmds, size_t n, int argc, char **argv);
 int	ctl_simple(struct ctl *ctl, int argc, char **argv, const char *method,
 	    const char *usage, const char *done_fmt);
 
@@ -95,6 +98,9 @@ int	ctl_kube_follow(struct ctl *ctl, json_t *res, const char *account);
  * provisioning is off) and *pvcs set (caller's), or -1 (printed). */
 int	ctl_kube_pvcs(struct ctl *ctl, const char *account, char **namespace,
 	    json_t **pvcs);
+
+/* ctl_workspace.c */
+int	ctl_workspace(struct ctl *, int, char **);
 
 /* ctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);

@@ -116,6 +116,10 @@ void	account_free_array(struct account *a, size_t n);
 enum account_state account_state(const struct account *a);
 const char	*account_state_name(enum account_state s);
 int	db_workspace_add(sqlite3 *db, int64_t account_id, const char *name, bool is_default);
+int	db_workspace_add_template(sqlite3 *db, int64_t account_id,
+	    const char *name, bool is_default, const char *template_name);
+int	db_workspace_rm(sqlite3 *db, int64_t account_id, const char *name);
+/* [{name, default, created, template}], the default first */
 json_t	*db_workspace_list(sqlite3 *db, int64_t account_id);
 
 /* db_key.c */
@@ -190,7 +194,8 @@ struct reconcile {
 	struct coder	*coder;
 	json_t		*cusers;	/* during a pass: {username: user} */
 	json_t		*cws;		/* during a pass: {"owner/name": ws} */
-	char		 coder_org[64], coder_template[64];	/* ids */
+	json_t		*ctemplates;	/* during a pass: {template: id} */
+	char		 coder_org[64];	/* the default organization's id */
 	char		 coder_down[512];	/* Coder failed: why */
 	bool		 coder_failed;	/* it answered, with a refusal */
 };
@@ -282,6 +287,11 @@ int	 api_auth_refused(struct call *c);
 /* api_audit.c */
 int	 api_audit_list(struct call *c);
 int	 api_server_info(struct call *c);
+
+/* api_workspace.c */
+int	 api_workspace_add(struct call *c);
+int	 api_workspace_list(struct call *c);
+int	 api_workspace_rm(struct call *c);
 
 /* api_kube.c */
 int	 api_kube_status(struct call *c);

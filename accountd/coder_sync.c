@@ -81,44 +81,53 @@ fail:
 	return -1;
 }
 
-/* The organization and template ids, fetched once per pass. */
+/*
+ * The default organization's id (r->coder_org) and the id of template name
+ * ("" for coder.template) into id; each fetched once per pass.
+ */
 static int
-coder_template(struct reconcile *r, char *err, size_t errlen)
+coder_template(struct reconcile *r, const char *name, const char **id,
+    char *err, size_t errlen)
 {
 	json_t *org = NULL, *tpl = NULL;
-	const char *id;
+	const char *v;
 	long status;
 	int rc = -1;
 
-	if (r->coder_template[0] != '\0')
-		return 0;
-	if (r->cfg->coder.template_name[0] == '\0') {
+	if (name == NULL || name[0] == '\0')
+		name = r->cfg->coder.template_name;
+	if (name[0] == '\0') {
 		snprintf(err, errlen, "coder.template is not set: meduse does not "
 		    "know which template to create workspaces from");
 		return -1;
 	}
-	if (coder_org_get(r->coder, "default", &status, &org, err,
-	    errlen) == -1)
-		goto out;
-	if ((id = json_string_value(json_object_get(org, "id"))) == NULL) {
-		snprintf(err, errlen, "Coder's default organization has no id");
-		goto out;
+	if ((*id = json_string_value(json_object_get(r->ctemplates,
+	    name))) != NULL)
+		return 0;
+	if (r->coder_org[0] == '\0') {
+		if (coder_org_get(r->coder, "default", &status, &org, err,
+		    errlen) == -1)
+			goto out;
+		if ((v = json_string_value(json_object_get(org, "id"))) == NULL) {
+			snprintf(err, errlen, "Coder's default organization has "
+			    "no id");
+			goto out;
+		}
+		snprintf(r->coder_org, sizeof(r->coder_org), "%s", v);
 	}
-	snprintf(r->coder_org, sizeof(r->coder_org), "%s", id);
-	if (coder_template_get(r->coder, id, r->cfg->coder.template_name,
-	    &status, &tpl, err, errlen) == -1) {
+	if (coder_template_get(r->coder, r->coder_org, name, &status, &tpl, err,
+	    errlen) == -1) {
 		if (status == 404)
-			snprintf(err, errlen, "Coder has no template \"%s\" in its "
-			    "default organization (coder.template)",
-			    r->cfg->coder.template_name);
+			snprintf(err, errlen, "Coder has no template \"%s\" in "
+			    "its default organization", name);
 		goto out;
 	}
-	if ((id = json_string_value(json_object_get(tpl, "id"))) == NULL) {
-		snprintf(err, errlen, "template %s has no id",
-		    r->cfg->coder.template_name);
+	if ((v = json_string_value(json_object_get(tpl, "id"))) == NULL) {
+		snprintf(err, errlen, "template %s has no id", name);
 		goto out;
 	}
-	snprintf(r->coder_template, sizeof(r->coder_template), "%s", id);
+	json_object_set_new(r->ctemplates, name, json_string(v));
+	*id = json_string_value(json_object_get(r->ctemplates, name));
 	rc = 0;
 out:
 	json_decref(org);
@@ -155,6 +164,7 @@ coder_user(struct reconcile *r, const struct account *a, const char *path)
 {
 	char err[512], email[NAME_MAX_LEN + 32];
 	json_t *req, *resp = NULL;
+	const char *tid;
 	long status = 0;
 
 	if (json_object_get(r->cusers, a->name) != NULL) {
@@ -165,7 +175,7 @@ coder_user(struct reconcile *r, const struct account *a, const char *path)
 		coder_outcome(r, a, "CoderUser", path, "create", "", 200);
 		return 0;
 	}
-	if (coder_template(r, err, sizeof(err)) == -1) {
+	if (coder_template(r, "", &tid, err, sizeof(err)) == -1) {
 		coder_outcome(r, a, "CoderUser", path, "failed", err, 1);
 		return -1;
 	}
@@ -210,10 +220,10 @@ coder_params(struct reconcile *r, const struct account *a)
 
 static void
 coder_workspace(struct reconcile *r, const struct account *a, const char *ws,
-    const char *path)
+    const char *tpl, const char *path)
 {
 	char key[2 * NAME_MAX_LEN + 2], err[512];
-	const char *st, *id;
+	const char *st, *id, *tid;
 	json_t *w, *req, *resp = NULL;
 	long status = 0;
 
@@ -227,13 +237,13 @@ coder_workspace(struct reconcile *r, const struct account *a, const char *ws,
 			    200);
 			return;
 		}
-		if (coder_template(r, err, sizeof(err)) == -1) {
+		if (coder_template(r, tpl, &tid, err, sizeof(err)) == -1) {
 			coder_outcome(r, a, "CoderWorkspace", path, "failed", err,
 			    1);
 			return;
 		}
-		req = json_pack("{s:s, s:s, s:o, s:s}", "template_id",
-		    r->coder_template, "name", ws, "rich_parameter_values",
+		req = json_pack("{s:s, s:s, s:o, s:s}", "template_id", tid,
+		    "name", ws, "rich_parameter_values",
 		    coder_params(r, a), "automatic_updates", "never");
 		if (req == NULL || coder_workspace_create(r->coder, a->name, req,
 		    &status, &resp, err, sizeof(err)) == -1) {
@@ -347,7 +357,8 @@ coder_sync_account(struct reconcile *r, const struct account *a)
 		json_object_set_new(want, path, json_true());
 		if (r->coder_down[0] != '\0')
 			break;
-		coder_workspace(r, a, ws, path);
+		coder_workspace(r, a, ws, json_string_value(json_object_get(w,
+		    "template")), path);
 	}
 	if (r->coder_down[0] == '\0')
 		coder_prune(r, a, want);

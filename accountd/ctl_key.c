@@ -160,27 +160,6 @@ static const struct ctl_cmd ctl_key_cmds[] = {
 int
 ctl_key(struct ctl *ctl, int argc, char **argv)
 {
-	static char cmd[16];
-	size_t i;
-
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		FILE *f = argc < 2 ? stderr : stdout;
-
-		fprintf(f, "usage: accountctl key COMMAND ...\n");
-		for (i = 0; i < sizeof(ctl_key_cmds) / sizeof(ctl_key_cmds[0]); i++)
-			fprintf(f, "  accountctl key %-4s %-20s %s\n",
-			    ctl_key_cmds[i].name, ctl_key_cmds[i].args,
-			    ctl_key_cmds[i].summary);
-		return argc < 2 ? CTL_USAGE : CTL_OK;
-	}
-	for (i = 0; i < sizeof(ctl_key_cmds) / sizeof(ctl_key_cmds[0]); i++) {
-		if (strcmp(argv[1], ctl_key_cmds[i].name) == 0) {
-			snprintf(cmd, sizeof(cmd), "key %s", ctl_key_cmds[i].name);
-			ctl->cmd = cmd;
-			return ctl_key_cmds[i].fn(ctl, argc - 1, argv + 1);
-		}
-	}
-	fprintf(stderr, "accountctl: unknown key command '%s': use add, list or rm\n",
-	    argv[1]);
-	return CTL_USAGE;
+	return ctl_dispatch(ctl, "key", ctl_key_cmds,
+	    sizeof(ctl_key_cmds) / sizeof(ctl_key_cmds[0]), argc, argv);
 }

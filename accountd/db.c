@@ -99,7 +99,9 @@ static const char *const db_migrations[] = {
 	"  message TEXT NOT NULL DEFAULT '',"
 	"  requested_at INTEGER NOT NULL,"
 	"  attempted_at INTEGER"
-	");",
+	");"
+	/* A workspace's Coder template; '': coder.template. */
+	"ALTER TABLE workspaces ADD COLUMN template TEXT NOT NULL DEFAULT '';",
 };
 
 #define DB_NMIGRATIONS	((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

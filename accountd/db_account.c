@@ -319,16 +319,24 @@ account_state_name(enum account_state s)
 int
 db_workspace_add(sqlite3 *db, int64_t account_id, const char *name, bool is_default)
 {
+	return db_workspace_add_template(db, account_id, name, is_default, "");
+}
+
+int
+db_workspace_add_template(sqlite3 *db, int64_t account_id, const char *name,
+    bool is_default, const char *template_name)
+{
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
 	if (db_prepare(db, "INSERT INTO workspaces (account_id, name, is_default, "
-	    "created_at) VALUES (?,?,?,?)", &st) == -1)
+	    "created_at, template) VALUES (?,?,?,?,?)", &st) == -1)
 		goto out;
 	sqlite3_bind_int64(st, 1, account_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, is_default);
 	sqlite3_bind_int64(st, 4, db_now());
+	sqlite3_bind_text(st, 5, template_name, -1, SQLITE_STATIC);
 	rc = db_step_done(db, st);
 out:
 	sqlite3_finalize(st);
@@ -356,6 +364,25 @@ out:
 	return rc;
 }
 
+/* DB_NOTFOUND when the account has no such workspace. */
+int
+db_workspace_rm(sqlite3 *db, int64_t account_id, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (db_prepare(db, "DELETE FROM workspaces WHERE account_id = ? AND "
+	    "name = ?", &st) == -1)
+		goto out;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if ((rc = db_step_done(db, st)) == 0 && sqlite3_changes(db) == 0)
+		rc = DB_NOTFOUND;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 json_t *
 db_workspace_list(sqlite3 *db, int64_t account_id)
 {
@@ -363,15 +390,17 @@ db_workspace_list(sqlite3 *db, int64_t account_id)
 	json_t *arr = NULL;
 	int r;
 
-	if (db_prepare(db, "SELECT name, is_default, created_at FROM workspaces "
-	    "WHERE account_id = ? ORDER BY is_default DESC, name", &st) == -1)
+	if (db_prepare(db, "SELECT name, is_default, created_at, template FROM "
+	    "workspaces WHERE account_id = ? ORDER BY is_default DESC, name",
+	    &st) == -1)
 		goto out;
 	sqlite3_bind_int64(st, 1, account_id);
 	arr = json_array();
 	while ((r = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s, s:b, s:o}", "name",
+		json_array_append_new(arr, json_pack("{s:s, s:b, s:o, s:s}", "name",
 		    sqlite3_column_text(st, 0), "default", sqlite3_column_int(st, 1),
-		    "created", dates_json(sqlite3_column_int64(st, 2))));
+		    "created", dates_json(sqlite3_column_int64(st, 2)), "template",
+		    sqlite3_column_text(st, 3)));
 	if (r != SQLITE_DONE) {
 		log_error("database: %s", sqlite3_errmsg(db));
 		json_decref(arr);

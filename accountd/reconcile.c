@@ -521,7 +521,8 @@ reconcile_run(struct reconcile *r, const char *account)
 		goto out;
 	r->coder_down[0] = '\0';
 	r->coder_failed = false;
-	r->coder_org[0] = r->coder_template[0] = '\0';
+	r->coder_org[0] = '\0';
+	r->ctemplates = json_object();
 	if (r->coder != NULL)
 		(void)coder_observe(r, account);
 	rc_purge(r, account);
@@ -541,7 +542,8 @@ out:
 	json_decref(r->observed);
 	json_decref(r->cusers);
 	json_decref(r->cws);
-	r->observed = r->cusers = r->cws = NULL;
+	json_decref(r->ctemplates);
+	r->observed = r->cusers = r->cws = r->ctemplates = NULL;
 	if (v == &one)
 		account_clear(&one);
 	else
