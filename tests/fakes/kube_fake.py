@@ -2,8 +2,10 @@
 """Strict fake Kubernetes API server for meduse tests (see tests/fakes/README.md).
 
 Serves HTTPS (test CA, bearer token) on loopback with server-side apply,
-GET, LIST (labelSelector) and DELETE for the kinds accountd manages, and
-rejects objects that do not match kubernetes.client.models.  A plain-HTTP
+GET, LIST (labelSelector) and DELETE for the kinds accountd manages, GET and
+LIST of Pods (which only the control port creates: the Coder fake's
+workspace pods), and rejects objects that do not match
+kubernetes.client.models.  A plain-HTTP
 control port on loopback injects faults and exposes stats, audit and state.
 """
 import argparse
@@ -43,7 +45,12 @@ KINDS = {
     "networkpolicies": ("networking.k8s.io/v1", "NetworkPolicy", True,
                         "V1NetworkPolicy", "subdomain"),
     "queues": ("scheduling.volcano.sh/v1beta1", "Queue", False, "Queue", "subdomain"),
+    "pods": ("v1", "Pod", True, "V1Pod", "subdomain"),
 }
+# Kinds the API serves read-only: meduse never writes them, and their objects
+# come from the control port (POST /fake/pods), as the Coder fake's workspace
+# pods do; apply and delete get 405.
+READ_ONLY = {"pods"}
 
 # Volcano Queue has no python model: an explicit schema in the same shape as
 # openapi_types (protocols.md D).  'quantity' = int-or-string ResourceList value.
@@ -685,7 +692,8 @@ class ApiHandler(BaseHTTPRequestHandler):
             res, ns, name = route(u.path)
             verb = {"GET": "get" if name else "list", "PATCH": "apply",
                     "DELETE": "delete"}.get(self.command)
-            if verb is None or (name is None and verb != "list"):
+            if verb is None or (name is None and verb != "list") or \
+                    (res in READ_ONLY and verb not in ("get", "list")):
                 raise ApiError(405, "MethodNotAllowed",
                                "the server does not allow this method on the requested resource")
             with st.lock:
@@ -787,9 +795,54 @@ class ControlHandler(BaseHTTPRequestHandler):
                 st.audit = []
             elif self.path == "/fake/fault":
                 st.fault = None
+            elif self.path.startswith("/fake/pods/"):
+                parts = self.path[len("/fake/pods/"):].split("/")
+                key = ("pods", parts[0], parts[-1])
+                if len(parts) != 2 or key not in st.objs:
+                    return self.reply(404, {"error": "no pod %s" % "/".join(parts)})
+                st.rv += 1
+                del st.objs[key]
+                st.owners.pop(key, None)
             else:
                 return self.reply(404, {"error": "unknown control path %s" % self.path})
         self.reply(200, {"ok": True})
+
+    def post_pod(self, pod):
+        """Stores a Pod as a controller would (uid, resourceVersion, status)."""
+        st = self.server.state
+        if not isinstance(pod, dict) or not isinstance(pod.get("metadata"), dict):
+            return self.reply(400, {"error": "want a Pod object with metadata"})
+        pod = copy.deepcopy(pod)
+        pod.setdefault("apiVersion", "v1")
+        pod.setdefault("kind", "Pod")
+        md = pod["metadata"]
+        name, ns = md.get("name"), md.get("namespace")
+        w = Walk()
+        w.check(pod, "V1Pod", "")
+        try:
+            if pod["apiVersion"] != "v1" or pod["kind"] != "Pod":
+                raise ApiError(400, "BadRequest", "apiVersion/kind must be v1/Pod")
+            if not isinstance(name, str) or not isinstance(ns, str):
+                raise ApiError(400, "BadRequest", "metadata.name and metadata.namespace are required")
+            if w.type_errors or w.unknown or w.missing:
+                raise ApiError(400, "BadRequest", "; ".join(
+                    w.type_errors + ["%s: field not declared in schema" % u for u in w.unknown]
+                    + ["%s: Required value" % m for m in w.missing]))
+            check_name("Pod", "subdomain", name)
+            check_name("Pod", "label", ns, "metadata.namespace")
+            check_labels("Pod", name, md.get("labels"))
+        except ApiError as e:
+            return self.reply(400, {"error": e.message})
+        with st.lock:
+            key = ("pods", ns, name)
+            old = st.objs.get(key)
+            st.rv += 1
+            md["resourceVersion"] = str(st.rv)
+            md["uid"] = old["metadata"]["uid"] if old else str(uuid.uuid4())
+            md["creationTimestamp"] = old["metadata"]["creationTimestamp"] if old else now()
+            pod.setdefault("status", {})
+            st.objs[key] = pod
+        self.reply(201 if old is None else 200, pod)
 
     def do_POST(self):
         st = self.server.state
@@ -798,6 +851,8 @@ class ControlHandler(BaseHTTPRequestHandler):
             req = json.loads(self.rfile.read(n) or b"{}")
         except ValueError as e:
             return self.reply(400, {"error": "bad JSON: %s" % e})
+        if self.path == "/fake/pods":
+            return self.post_pod(req)
         if self.path != "/fake/fault":
             return self.reply(404, {"error": "unknown control path %s" % self.path})
         mode = req.get("mode")

@@ -1,0 +1,79 @@
+# shellcheck shell=bash disable=SC2034  # the CODER_* variables are for callers
+# Helpers to run the strict fake Coder API (tests/fakes/coder_fake.py) from an
+# integration test (sourced after tests/integration/lib.sh and, for workspace
+# pods, tests/fakes/kube-lib.sh).
+#
+#   start_coder_fake [ARGS...]  starts it on 127.0.0.1 (any free ports) with a
+#       fresh session token in $CODER_TOKEN, also written to $T/coder-token
+#       (mode 0600); passes --kube-control "$KUBE_CONTROL" when the Kubernetes
+#       fake runs.  Sets CODER_URL, CODER_CONTROL, CODER_FAKE_PID.  Its log is
+#       $T/coder-fake.log.  ARGS go to coder_fake.py (e.g. --build-delay 0.2).
+#   coder_ctl PATH                  GET a control path (/fake/state, /fake/usage ...)
+#   coder_post PATH JSON            POST JSON to a control path (fails the test on error)
+#   coder_fault WORKSPACE MODE [JSON-EXTRA]
+#       a fault for the next build of OWNER/NAME: fail|hang|agent-timeout|no-pod|none,
+#       e.g. coder_fault alice/dev fail '"message":"quota exceeded"'
+#   coder_api_fault MODE [JSON-EXTRA]   down|500|slow|none for the whole API
+#   coder_api [CURL ARGS...] URL-PATH  an authenticated curl to the API
+#       (prints the body, then the HTTP status on the last line)
+#   coder_ws OWNER/NAME PY-EXPR      evaluates EXPR on the workspace's control
+#       state ("w": status, agent, pod, builds, params ...) and prints it
+
+CODER_FAKE=$TOP/tests/fakes/coder_fake.py
+
+start_coder_fake() {
+	local kube=()
+	[ -n "${KUBE_CONTROL:-}" ] && kube=(--kube-control "$KUBE_CONTROL")
+	# Coder session tokens are ID-SECRET: 10 and 22 alphanumerics.
+	CODER_TOKEN=$(LC_ALL=C tr -dc 'a-zA-Z0-9' </dev/urandom | head -c 32)
+	CODER_TOKEN=${CODER_TOKEN:0:10}-${CODER_TOKEN:10:22}
+	(umask 077; printf '%s\n' "$CODER_TOKEN" >"$T/coder-token")
+	rm -f "$T/coder-ready"
+	/usr/bin/python3 "$CODER_FAKE" --token-file "$T/coder-token" \
+		--ready-file "$T/coder-ready" "${kube[@]}" "$@" >>"$T/coder-fake.log" 2>&1 &
+	CODER_FAKE_PID=$!
+	_pids+=("$CODER_FAKE_PID")
+	for _ in $(seq 1 200); do
+		[ -s "$T/coder-ready" ] && break
+		kill -0 "$CODER_FAKE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -s "$T/coder-ready" ] || { cat "$T/coder-fake.log" >&2; fail "coder_fake did not start"; }
+	# shellcheck disable=SC1091
+	. "$T/coder-ready"
+}
+
+coder_ctl() {
+	curl -sS -f "$CODER_CONTROL$1" || fail "coder_ctl $1"
+}
+
+coder_post() {
+	curl -sS -f -X POST "$CODER_CONTROL$1" -d "$2" >/dev/null || fail "coder_post $1 $2"
+}
+
+coder_fault() {
+	local ws=$1 mode=$2 extra=${3:-}
+	coder_post /fake/fault "{\"workspace\":\"$ws\",\"mode\":\"$mode\"${extra:+,$extra}}"
+}
+
+coder_api_fault() {
+	local mode=$1 extra=${2:-}
+	coder_post /fake/fault "{\"mode\":\"$mode\"${extra:+,$extra}}"
+}
+
+coder_api() {
+	local n=$#
+	local path=${!n}
+	curl -sS -H "Coder-Session-Token: $CODER_TOKEN" -w '\n%{http_code}\n' \
+		"${@:1:n-1}" "$CODER_URL$path"
+}
+
+coder_ws() {
+	coder_ctl /fake/state | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+owner, name = sys.argv[1].split("/", 1)
+w = [w for w in s["workspaces"] if w["owner"] == owner and w["name"] == name and not w["deleted"]]
+w = w[0] if w else None
+print(eval(sys.argv[2]))' "$1" "$2"
+}
