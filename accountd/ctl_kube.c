@@ -32,6 +32,16 @@ ctl_kube_object(const char *path, char *buf, size_t len)
 
 	if (name == NULL)
 		return path;
+	/* Coder's: coder:/users/NAME[/workspace/WS] -> NAME[/WS] */
+	if (strncmp(path, "coder:/users/", 13) == 0) {
+		end = strchr(path + 13, '/');
+		if (end == NULL)
+			snprintf(buf, len, "%s", path + 13);
+		else
+			snprintf(buf, len, "%.*s/%s", (int)(end - path - 13),
+			    path + 13, name + 1);
+		return buf;
+	}
 	name++;
 	if (ns != NULL && (end = strchr(ns + 12, '/')) != NULL) {
 		snprintf(buf, len, "%.*s/%s", (int)(end - ns - 12), ns + 12, name);

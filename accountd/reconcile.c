@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "accountd.h"
+#include "coder.h"
 #include "kube.h"
 #include "log.h"
 #include "reconcile.h"
@@ -500,7 +501,8 @@ reconcile_run(struct reconcile *r, const char *account)
 {
 	char kind_err[RC_NKINDS][512];
 	struct account *v = NULL, one;
-	unsigned long calls0 = kube_requests(r->kube);
+	unsigned long calls0 = kube_requests(r->kube) +
+	    (r->coder ? coder_requests(r->coder) : 0);
 	size_t i, n = 0;
 	int rc = -1, g;
 
@@ -538,7 +540,8 @@ reconcile_run(struct reconcile *r, const char *account)
 		rc_orphans(r, v, n);
 	rc = r->n.dberrors ? -1 : 0;
 out:
-	r->n.calls = kube_requests(r->kube) - calls0;
+	r->n.calls = kube_requests(r->kube) + (r->coder ?
+	    coder_requests(r->coder) : 0) - calls0;
 	json_decref(r->observed);
 	json_decref(r->cusers);
 	json_decref(r->cws);

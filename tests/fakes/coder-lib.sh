@@ -77,3 +77,30 @@ w = [w for w in s["workspaces"] if w["owner"] == owner and w["name"] == name and
 w = w[0] if w else None
 print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+# coder_accountd [YAML...]: the Kubernetes fake, the Coder fake (template
+# "meduse" declaring the shipped template's parameters) and accountd with
+# both configured, plus the extra kubernetes: lines given.
+coder_accountd() {
+	local line
+	start_kube_fake
+	start_coder_fake --template meduse --template-params \
+		namespace,cpu,memory,gpu,home_pvc --build-delay 0.1
+	sed -i '/^coder:/d' "$CONF"
+	{
+		echo "kubernetes:"
+		echo "  kubeconfig: $KUBECONFIG_FILE"
+		for line in "$@"; do echo "  $line"; done
+		echo "coder:"
+		echo "  url: $CODER_URL"
+		echo "  token_file: $T/coder-token"
+		echo "  template: meduse"
+		echo "  default_workspace: dev"
+	} >>"$CONF"
+	start_accountd
+}
+
+# coder_users: the fake's usernames, one a line, sorted.
+coder_users() {
+	coder_ctl /fake/state | /usr/bin/python3 -c 'import json,sys; print("\n".join(sorted(u["username"] for u in json.load(sys.stdin)["users"])))'
+}
