@@ -32,7 +32,7 @@ static const struct api_method api_methods[] = {
 	  api_account_del, 1 },
 	{ "account.list", PRIV_ADMIN, 0, "", api_account_list, 0 },
 	{ "account.show", PRIV_ADMIN, 0, "name", api_account_show, 0 },
-	{ "account.lock", PRIV_ADMIN, 1, "name", api_account_lock, 0 },
+	{ "account.lock", PRIV_ADMIN, 1, "name", api_account_lock, 1 },
 	{ "account.unlock", PRIV_ADMIN, 1, "name", api_account_unlock, 1 },
 	{ "account.quota", PRIV_ADMIN, 1, "name quota", api_account_quota, 1 },
 	{ "account.expire", PRIV_ADMIN, 1, "name expires", api_account_expire, 0 },
@@ -59,6 +59,7 @@ static const struct api_method api_methods[] = {
 	{ "auth.refused", PRIV_GATEWAY, 0,
 	  "user fingerprint source reason attempts", api_auth_refused, 0 },
 	{ "route.resolve", PRIV_GATEWAY, 0, "name workspace", api_route_resolve, 0 },
+	{ "route.job", PRIV_GATEWAY, 0, "job since", api_route_job, 0 },
 	{ "server.info", PRIV_GATEWAY, 0, "", api_server_info, 0 },
 };
 

@@ -2,8 +2,8 @@
  * api_route.c: route.resolve, where the gateway learns how to reach the
  * workspace of an authenticated user.  The caller is the gateway (gateway
  * group); the answer names the upstream and the gateway key to log in with.
- * Only the static resolver exists yet; kubernetes and coder come with the
- * cluster and Coder work.
+ * static answers at once; coder and kubernetes start a route job
+ * (route_job.c) that the gateway polls with route.job, showing its events.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,15 +36,50 @@ api_route_subst(const char *arg, const char *user, const char *ws)
 	return out;
 }
 
+/*
+ * The answer the gateway uses: the static parts (user, key, transport) and
+ * where to connect: host (NULL: route.static.host) and the port.
+ */
+static int
+api_route_answer(struct call *c, const char *account, const char *wsname,
+    const char *host, int port)
+{
+	struct config *cfg = c->ad->cfg;
+	char key[4096], *s;
+	const char *user;
+	json_t *argv;
+	size_t i;
+
+	if (gwkey_path(c->ad, account, key, sizeof(key)) == -1)
+		return api_db_fail(c);
+	user = cfg->route.static_user && *cfg->route.static_user ?
+	    cfg->route.static_user : account;
+	c->result = json_pack("{s:s, s:s, s:s, s:s, s:s}", "account", account,
+	    "workspace", wsname, "transport", cfg->route.transport, "user", user,
+	    "key_file", key);
+	if (strcmp(cfg->route.transport, "command") == 0) {
+		argv = json_array();
+		for (i = 0; i < cfg->route.command.n; i++) {
+			s = api_route_subst(cfg->route.command.v[i], user, wsname);
+			json_array_append_new(argv, json_string(s));
+			free(s);
+		}
+		json_object_set_new(c->result, "argv", argv);
+	} else {
+		json_object_set_new(c->result, "host", json_string(host));
+		json_object_set_new(c->result, "port", json_integer(port));
+	}
+	return 0;
+}
+
 int
 api_route_resolve(struct call *c)
 {
 	struct config *cfg = c->ad->cfg;
 	struct account a;
-	const char *ws, *user;
-	char err[256], wsname[NAME_MAX_LEN + 1], key[4096], *s;
-	json_t *argv;
-	size_t i;
+	const char *ws;
+	char err[256], wsname[NAME_MAX_LEN + 1];
+	unsigned long job;
 	enum account_state st;
 	int r, rc = -1;
 
@@ -67,36 +102,66 @@ api_route_resolve(struct call *c)
 		    ws && *ws ? ws : "(no default)");
 		goto out;
 	}
-	if (r != 0 || gwkey_path(c->ad, a.name, key, sizeof(key)) == -1) {
+	if (r != 0) {
 		api_db_fail(c);
 		goto out;
 	}
-	if (strcmp(cfg->route.resolver, "static") != 0) {
-		api_fail(c, API_ERR_INTERNAL, "route.resolver %s is not available "
-		    "in this version of accountd: use static", cfg->route.resolver);
+	if (strcmp(cfg->route.resolver, "static") == 0) {
+		rc = api_route_answer(c, a.name, wsname, cfg->route.static_host,
+		    cfg->route.static_port);
 		goto out;
 	}
-	user = cfg->route.static_user && *cfg->route.static_user ?
-	    cfg->route.static_user : a.name;
-	c->result = json_pack("{s:s, s:s, s:s, s:s, s:s}", "account", a.name,
-	    "workspace", wsname, "transport", cfg->route.transport, "user", user,
-	    "key_file", key);
-	if (strcmp(cfg->route.transport, "command") == 0) {
-		argv = json_array();
-		for (i = 0; i < cfg->route.command.n; i++) {
-			s = api_route_subst(cfg->route.command.v[i], user, wsname);
-			json_array_append_new(argv, json_string(s));
-			free(s);
-		}
-		json_object_set_new(c->result, "argv", argv);
-	} else {
-		json_object_set_new(c->result, "host",
-		    json_string(cfg->route.static_host));
-		json_object_set_new(c->result, "port",
-		    json_integer(cfg->route.static_port));
+	/* coder, kubernetes: found (and started) on a thread; poll route.job. */
+	if (!kworker_enabled(cfg)) {
+		api_fail(c, API_ERR_INTERNAL, "route.resolver %s needs Kubernetes "
+		    "(kubernetes.kubeconfig or in_cluster): ask an admin",
+		    cfg->route.resolver);
+		goto out;
 	}
+	if ((job = route_job_start(cfg, a.name, wsname)) == 0) {
+		api_fail(c, API_ERR_CONFLICT, "too many logins are waiting for "
+		    "their workspace: try again in a minute");
+		goto out;
+	}
+	c->result = json_pack("{s:s, s:s, s:I}", "account", a.name, "workspace",
+	    wsname, "job", (json_int_t)job);
 	rc = 0;
 out:
 	account_clear(&a);
 	return rc;
+}
+
+int
+api_route_job(struct call *c)
+{
+	json_t *job = json_object_get(c->params, "job");
+	json_t *since = json_object_get(c->params, "since"), *st, *res;
+	const char *host;
+
+	if (!json_is_integer(job) || json_integer_value(job) <= 0 ||
+	    (since != NULL && (!json_is_integer(since) ||
+	    json_integer_value(since) < 0)))
+		return api_fail(c, API_ERR_BAD_REQUEST, "\"job\" must be a job id "
+		    "and \"since\" an event index");
+	st = route_job_get((unsigned long)json_integer_value(job), since ?
+	    (size_t)json_integer_value(since) : 0);
+	if (st == NULL)
+		return api_fail(c, API_ERR_NOT_FOUND, "no route job %lld",
+		    (long long)json_integer_value(job));
+	res = json_object_get(st, "result");
+	if (res != NULL) {
+		host = json_string_value(json_object_get(res, "host"));
+		if (api_route_answer(c, json_string_value(json_object_get(st,
+		    "account")), json_string_value(json_object_get(st,
+		    "workspace")), host ? host : "", c->ad->cfg->kubernetes.
+		    workspace_port) == -1) {
+			json_decref(st);
+			return -1;
+		}
+		json_object_set(st, "route", c->result);
+		json_decref(c->result);
+	}
+	json_object_del(st, "result");
+	c->result = st;
+	return 0;
 }

@@ -148,6 +148,11 @@ coder_outcome(struct reconcile *r, const struct account *a, const char *kind,
 	if (!r->plan && db_kobj_record(r->db, a->id, path, kind, state,
 	    message, NULL, NULL) == -1)
 		r->n.dberrors++;
+	if (r->plan && (strcmp(outcome, "create") == 0 ||
+	    strcmp(outcome, "stop") == 0))
+		json_array_append_new(r->changes, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:[]}", "account", a->name, "kind", kind, "path", path,
+		    "action", outcome, "changes"));
 	if (strcmp(state, "pending") == 0)
 		r->n.pending++;
 	else if (strcmp(state, "failed") == 0)
@@ -229,8 +234,9 @@ coder_workspace(struct reconcile *r, const struct account *a, const char *ws,
 
 	snprintf(key, sizeof(key), "%s/%s", a->name, ws);
 	if ((w = json_object_get(r->cws, key)) == NULL) {
-		/* A deleted account gets no new workspace. */
-		if (a->deleted)
+		/* A locked or deleted account gets no new workspace (it would
+		 * start at once); unlock brings the creation. */
+		if (a->deleted || a->locked)
 			return;
 		if (r->plan) {
 			coder_outcome(r, a, "CoderWorkspace", path, "create", "",
@@ -270,12 +276,18 @@ coder_workspace(struct reconcile *r, const struct account *a, const char *ws,
 			return;
 		}
 		if (coder_build(r->coder, id, "stop", &status, &resp, err,
-		    sizeof(err)) == -1 && status != 409) {
+		    sizeof(err)) == -1) {
 			if (status == 0)
 				snprintf(r->coder_down, sizeof(r->coder_down),
 				    "%s", err);
-			coder_outcome(r, a, "CoderWorkspace", path, "failed", err,
-			    status);
+			/* A build is under way: stop it at the next pass. */
+			if (status == 409)
+				coder_outcome(r, a, "CoderWorkspace", path,
+				    "pending", "a build is in progress: stopped at "
+				    "the next pass", 409);
+			else
+				coder_outcome(r, a, "CoderWorkspace", path,
+				    "failed", err, status);
 		} else
 			coder_outcome(r, a, "CoderWorkspace", path, "stopped", "",
 			    201);
@@ -303,6 +315,11 @@ coder_prune(struct reconcile *r, const struct account *a, json_t *want)
 		w = json_object_get(r->cws, key);
 		id = json_string_value(json_object_get(w, "id"));
 		if (r->plan) {
+			json_array_append_new(r->changes, json_pack("{s:s, s:s, "
+			    "s:s, s:s, s:[]}", "account", a->name, "kind",
+			    "CoderWorkspace", "path", path, "action", "delete",
+			    "changes"));
+			r->n.deleted++;
 			rc_event(r, a->name, "CoderWorkspace", path, "delete", "");
 			continue;
 		}

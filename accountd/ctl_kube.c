@@ -114,6 +114,8 @@ static int
 ctl_kube_summary(FILE *f, json_t *r, const char *account)
 {
 	const char *down = kstr(r, "down"), *err = kstr(r, "error");
+	const char *cdown = kstr(r, "coder_down");
+	char why[1200];
 
 	/* Credentials that do not load: the change itself is saved. */
 	if (*err)
@@ -128,11 +130,21 @@ ctl_kube_summary(FILE *f, json_t *r, const char *account)
 		fprintf(f, "kubernetes: %lld objects labelled for accounts meduse "
 		    "does not know were left alone\n",
 		    (long long)ctl_num(r, "orphans"));
+	if (*down && *cdown)
+		snprintf(why, sizeof(why), "the Kubernetes API did not answer (%s), "
+		    "nor Coder (%s)", down, cdown);
+	else if (*cdown)
+		snprintf(why, sizeof(why), "Coder did not answer (%s)", cdown);
+	else if (*down)
+		snprintf(why, sizeof(why), "the Kubernetes API did not answer "
+		    "(%s)", down);
+	else
+		snprintf(why, sizeof(why), "see the messages above");
 	if (ctl_num(r, "pending") > 0)
 		fprintf(stderr, "accountctl: warning: kubernetes: %lld objects "
-		    "pending: the API server did not answer (%s).  Everything is "
-		    "saved; accountd retries at its next pass, or run 'accountctl "
-		    "sync%s%s'.\n", (long long)ctl_num(r, "pending"), down,
+		    "pending: %s.  Everything is saved; accountd retries at its "
+		    "next pass, or run 'accountctl sync%s%s'.\n",
+		    (long long)ctl_num(r, "pending"), why,
 		    account ? " " : "", account ? account : "");
 	if (ctl_num(r, "failed") > 0)
 		fprintf(stderr, "accountctl: warning: kubernetes: %lld objects "
@@ -264,15 +276,16 @@ ctl_sync(struct ctl *ctl, int argc, char **argv)
 int
 ctl_plan(struct ctl *ctl, int argc, char **argv)
 {
-	static const char *const sign[][2] = {
-		{ "create", "+" }, { "update", "~" }, { "delete", "-" },
-		{ "purge", "!" }, { "strip", "!" },
+	/* action, its sign, and what the summary counts it as */
+	static const struct { const char *action, *sign; int count; } sign[] = {
+		{ "create", "+", 0 }, { "update", "~", 1 }, { "stop", "~", 1 },
+		{ "delete", "-", 2 }, { "purge", "!", 3 }, { "strip", "!", 3 },
 	};
 	const char *account, *action, *s;
 	json_t *done, *r, *ch, *line;
 	char obj[256];
 	size_t i, j, k;
-	json_int_t n[5] = { 0, 0, 0, 0, 0 };
+	json_int_t n[4] = { 0, 0, 0, 0 };
 	int rc;
 
 	rc = ctl_kube_run(ctl, argc, argv, "kube.plan", "[NAME] [--timeout SECONDS] "
@@ -287,10 +300,11 @@ ctl_plan(struct ctl *ctl, int argc, char **argv)
 	else {
 		json_array_foreach(json_object_get(r, "changes"), i, ch) {
 			action = kstr(ch, "action");
-			for (k = 0, s = "?"; k < 5; k++)
-				if (strcmp(sign[k][0], action) == 0) {
-					s = sign[k][1];
-					n[k]++;
+			for (k = 0, s = "?"; k < sizeof(sign) / sizeof(sign[0]);
+			    k++)
+				if (strcmp(sign[k].action, action) == 0) {
+					s = sign[k].sign;
+					n[sign[k].count]++;
 				}
 			printf("%s %-7s %s: %s %s\n", s, action, kstr(ch,
 			    "account"), kstr(ch, "kind"), ctl_kube_object(
@@ -301,7 +315,7 @@ ctl_plan(struct ctl *ctl, int argc, char **argv)
 		printf("Plan: %lld to create, %lld to update, %lld to delete, "
 		    "%lld namespaces to purge, %lld unchanged (nothing was "
 		    "changed).\n", (long long)n[0], (long long)n[1],
-		    (long long)n[2], (long long)(n[3] + n[4]),
+		    (long long)n[2], (long long)n[3],
 		    (long long)ctl_num(r, "unchanged"));
 	}
 	rc = CTL_OK;

@@ -104,8 +104,9 @@ kw_event(void *arg, const struct rc_event *ev)
 		return;
 	if (strcmp(ev->outcome, "failed") == 0 || strcmp(ev->outcome,
 	    "orphan") == 0)
-		log_warn("kubernetes: %s %s %s: %s", ev->account, ev->path,
-		    ev->outcome, ev->message);
+		log_warn("%s: %s %s %s: %s", strncmp(ev->path, "coder:", 6) == 0 ?
+		    "coder" : "kubernetes", ev->account, ev->path, ev->outcome,
+		    ev->message);
 	pthread_mutex_lock(&kw.mu);
 	if (json_array_size(j->events) >= KJOB_EVENTS_MAX)
 		j->dropped++;
@@ -142,7 +143,7 @@ kw_client(struct kube **kp, struct kube_creds **creds, char *err,
 static json_t *
 kw_counts(const struct reconcile *r)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}",
 	    "applied", (json_int_t)r->n.applied,
 	    "unchanged", (json_int_t)r->n.unchanged,
 	    "pending", (json_int_t)r->n.pending,
@@ -150,7 +151,7 @@ kw_counts(const struct reconcile *r)
 	    "deleted", (json_int_t)r->n.deleted,
 	    "orphans", (json_int_t)r->n.orphans,
 	    "calls", (json_int_t)r->n.calls,
-	    "down", r->down);
+	    "down", r->down, "coder_down", r->coder_down);
 }
 
 /* The PVCs a purge of the account would destroy. */
@@ -333,6 +334,10 @@ kworker_start(const struct config *cfg)
 	if (!kw.enabled) {
 		log_info("kubernetes: provisioning is off (no kubernetes.kubeconfig, "
 		    "kubernetes.in_cluster false)");
+		if (cfg->coder.url[0] != '\0')
+			log_warn("coder: coder.url is set but Kubernetes provisioning "
+			    "is off: Coder users and workspaces are not managed (the "
+			    "workspaces live in the accounts' namespaces)");
 		return 0;
 	}
 	kw.next_full = db_now();	/* a full pass at start */

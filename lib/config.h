@@ -78,6 +78,7 @@ struct config {
 		char	*token_file;
 		char	*template_name;		/* key "template" */
 		char	*login_type;		/* none | password | github | oidc */
+		uint64_t start_timeout_ms;	/* a login waits this long for a start */
 		char	*default_workspace;
 	} coder;
 

@@ -121,6 +121,8 @@ const struct config_key config_keys[] = {
 	STR("coder.template", coder.template_name, "", NULL),
 	STR("coder.login_type", coder.login_type, "none",
 	    config_check_login_type),
+	NUM("coder.start_timeout", CONFIG_T_DURATION, coder.start_timeout_ms,
+	    1000, HOUR_MS, "5m"),
 	STR("coder.default_workspace", coder.default_workspace, "dev",
 	    config_check_workspace),
 

@@ -291,8 +291,10 @@ auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
 	snprintf(c->account, sizeof(c->account), "%s", account);
 	snprintf(c->workspace, sizeof(c->workspace), "%s", ws);
 	snprintf(c->fingerprint, sizeof(c->fingerprint), "%s", fp);
-	c->authenticated = true;
 	log_info("auth: user %s from %s key %s: accepted", c->login, c->peer, fp);
+	/* Before the success: banners can only be shown during authentication. */
+	conn_route(c);
+	c->authenticated = true;
 	return SSH_AUTH_SUCCESS;
 refuse:
 	log_info("auth: user %s from %s key %s: refused (%s)", c->login, c->peer,

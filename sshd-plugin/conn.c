@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 #include "meduse-sshd.h"
 
 static struct conn	conn_state;
@@ -129,6 +130,43 @@ conn_disconnect(struct conn *c, const char *reason)
 	close(fd);
 }
 
+/* Shows one progress line: an SSH_MSG_USERAUTH_BANNER, which OpenSSH's
+ * client prints on stderr, leaving stdout to the session. */
+static void
+conn_banner(void *arg, const char *line)
+{
+	struct conn *c = arg;
+	char q[400], text[420];
+	ssh_string s;
+
+	text_quote(line, 300, q, sizeof(q));
+	snprintf(text, sizeof(text), "meduse: %s\r\n", q);
+	log_info("user %s from %s: %s", c->login, c->peer, q);
+	if ((s = ssh_string_from_char(text)) == NULL)
+		return;
+	if (ssh_send_issue_banner(c->client, s) == SSH_OK)
+		(void)ssh_blocking_flush(c->client, 2000);
+	ssh_string_free(s);
+}
+
+void
+conn_route(struct conn *c)
+{
+	char line[600];
+
+	/* The user is known: starting a workspace may take longer than the
+	 * login grace time, and is bounded by coder.start_timeout instead. */
+	alarm(0);
+	route_clear(&c->route);
+	c->routed = route_resolve(c->cfg, c->account, c->workspace, conn_banner,
+	    c, &c->route, c->route_err, sizeof(c->route_err)) == 0;
+	if (!c->routed) {
+		snprintf(line, sizeof(line), "cannot reach your workspace: %s",
+		    c->route_err);
+		conn_banner(c, line);
+	}
+}
+
 /*
  * Connects to the workspace once the user is known.  On failure the client
  * is disconnected with a one-line reason, which OpenSSH's client prints.
@@ -143,9 +181,14 @@ conn_upstream_ensure(struct conn *c)
 	if (c->upstream != NULL)
 		return 0;
 	memset(&r, 0, sizeof(r));
-	if (route_resolve(c->cfg, c->account, c->workspace, &r, err,
-	    sizeof(err)) == -1)
+	if (!c->routed) {
+		snprintf(err, sizeof(err), "%s", c->route_err);
 		goto fail;
+	}
+	/* The route is used once: it moves here. */
+	r = c->route;
+	memset(&c->route, 0, sizeof(c->route));
+	c->routed = false;
 	if (upstream_connect(c->cfg, &r, &c->upstream, &c->upstream_pid, err,
 	    sizeof(err)) == -1)
 		goto fail;

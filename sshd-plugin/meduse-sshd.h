@@ -94,6 +94,10 @@ struct conn {
 	int64_t			 ka_next_ms;	/* monotonic: next keepalive check */
 	uint64_t		 ka_rx_bytes;	/* TCP bytes received from the client at the last check */
 	int			 ka_missed;	/* keepalives sent with no byte back since */
+	/* Resolved while the login completes (conn.c), used once connected. */
+	struct route		 route;
+	bool			 routed;	/* route is set */
+	char			 route_err[512];	/* else why not */
 };
 
 /* A client channel and its upstream twin. */
@@ -143,9 +147,16 @@ void	auth_record_refusal(struct conn *c);
 int	pam_account_check(const struct config *cfg, const char *account,
 	    const char *peer, char *why, size_t whylen);
 
+/* conn.c: finds the workspace before the login completes, showing
+ * progress to the client as authentication banners. */
+void	conn_route(struct conn *c);
+
 /* route.c */
+/* One line of progress while a workspace is found or started. */
+typedef void	(*route_progress_fn)(void *arg, const char *line);
 int	route_resolve(const struct config *cfg, const char *account,
-	    const char *workspace, struct route *out, char *err, size_t errlen);
+	    const char *workspace, route_progress_fn progress, void *arg,
+	    struct route *out, char *err, size_t errlen);
 void	route_clear(struct route *r);
 
 /* upstream.c */

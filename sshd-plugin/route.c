@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -82,12 +83,62 @@ bad:
 	return -1;
 }
 
+/*
+ * coder and kubernetes resolvers: accountd answers with a job at once and
+ * finds (or starts) the workspace on its own thread; each event is passed
+ * to progress as it comes, until the route or the reason it failed.
+ */
+static int
+route_follow(struct client *cl, json_int_t job, route_progress_fn progress,
+    void *arg, json_t **route, char *err, size_t errlen)
+{
+	struct timespec ts = { 0, 300 * 1000000L };
+	struct client_error cerr;
+	json_t *params, *res = NULL, *ev;
+	json_int_t since = 0;
+	size_t i;
+	int rc = -1;
+
+	*route = NULL;
+	for (;;) {
+		params = json_pack("{s:I, s:I}", "job", job, "since", since);
+		if (params == NULL || client_call(cl, "route.job", params, &res,
+		    &cerr) == -1) {
+			json_decref(params);
+			snprintf(err, errlen, "the account service failed while "
+			    "starting your workspace (%s)", params ?
+			    proto_err_name(cerr.code) : "out of memory");
+			return -1;
+		}
+		json_decref(params);
+		json_array_foreach(json_object_get(res, "events"), i, ev)
+			if (json_is_string(ev) && progress != NULL)
+				progress(arg, json_string_value(ev));
+		since = json_integer_value(json_object_get(res, "next"));
+		if (json_is_true(json_object_get(res, "done")))
+			break;
+		json_decref(res);
+		res = NULL;
+		nanosleep(&ts, NULL);
+	}
+	if ((*route = json_incref(json_object_get(res, "route"))) != NULL)
+		rc = 0;
+	else
+		snprintf(err, errlen, "%s", json_string_value(json_object_get(res,
+		    "error")) ? json_string_value(json_object_get(res, "error")) :
+		    "no route");
+	json_decref(res);
+	return rc;
+}
+
 int
 route_resolve(const struct config *cfg, const char *account, const char *workspace,
-    struct route *out, char *err, size_t errlen)
+    route_progress_fn progress, void *arg, struct route *out, char *err,
+    size_t errlen)
 {
 	struct client_error cerr;
-	json_t *params = NULL, *res = NULL;
+	struct client *cl = NULL;
+	json_t *params = NULL, *res = NULL, *route = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -98,7 +149,8 @@ route_resolve(const struct config *cfg, const char *account, const char *workspa
 	}
 	if (workspace[0] != '\0')
 		json_object_set_new(params, "workspace", json_string(workspace));
-	if (client_call_once(cfg->accountd.socket, "route.resolve", params, &res,
+	if (client_open(cfg->accountd.socket, CLIENT_TIMEOUT_MS, &cl,
+	    &cerr) == -1 || client_call(cl, "route.resolve", params, &res,
 	    &cerr) == -1) {
 		if (cerr.code == API_ERR_NOT_FOUND)
 			snprintf(err, errlen, "no such workspace (%s)", cerr.message);
@@ -109,13 +161,21 @@ route_resolve(const struct config *cfg, const char *account, const char *workspa
 			    "ask an admin", proto_err_name(cerr.code));
 		goto out;
 	}
-	if (route_parse(res, out, err, errlen) == -1) {
+	if (json_is_integer(json_object_get(res, "job"))) {
+		if (route_follow(cl, json_integer_value(json_object_get(res,
+		    "job")), progress, arg, &route, err, errlen) == -1)
+			goto out;
+	} else
+		route = json_incref(res);
+	if (route_parse(route, out, err, errlen) == -1) {
 		route_clear(out);
 		goto out;
 	}
 	rc = 0;
 out:
+	client_close(cl);
 	json_decref(params);
 	json_decref(res);
+	json_decref(route);
 	return rc;
 }

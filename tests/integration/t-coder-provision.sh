@@ -49,15 +49,18 @@ expect_rc 0 ctl workspace rm alice gpu
 expect_in "$T/err" 'deleted +CoderWorkspace +alice/gpu'
 [ "$(coder_ws alice/gpu 'w is None')" = True ] || fail "gpu still in Coder"
 
-# lock stops the running workspace; unlock starts nothing.
+# lock stops the running workspace at once; unlock starts nothing; a
+# workspace added while locked waits for the unlock (it would start at once).
 for _ in $(seq 1 50); do [ "$(coder_ws alice/dev 'w["status"]')" = running ] && break; sleep 0.1; done
 [ "$(coder_ws alice/dev 'w["status"]')" = running ] || fail "dev never ran"
 expect_rc 0 ctl lock alice
-expect_rc 0 ctl sync alice
 expect_in "$T/err" 'stopped +CoderWorkspace +alice/dev'
 for _ in $(seq 1 50); do [ "$(coder_ws alice/dev 'w["status"]')" = stopped ] && break; sleep 0.1; done
 [ "$(coder_ws alice/dev 'w["status"]')" = stopped ] || fail "lock did not stop dev"
+expect_rc 0 ctl workspace add alice late
+[ "$(coder_ws alice/late 'w is None')" = True ] || fail "a workspace was created for a locked account"
 expect_rc 0 ctl unlock alice
+expect_in "$T/err" 'created +CoderWorkspace +alice/late'
 sleep 0.5
 [ "$(coder_ws alice/dev 'w["status"]')" = stopped ] || fail "unlock started dev"
 
