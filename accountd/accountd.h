@@ -151,12 +151,16 @@ int	db_account_set_gateway_key(sqlite3 *db, int64_t id, const char *pubkey);
 /* api_route.c */
 int	 api_route_resolve(struct call *c);
 int	 api_route_job(struct call *c);
+int	 api_route_activity(struct call *c);
 
 /* route_job.c: finding and starting a workspace, one thread per login */
 unsigned long route_job_start(const struct config *cfg, const char *account,
 	    const char *workspace);
 /* {account, workspace, done, next, events[, result | error]}, or NULL */
 json_t	*route_job_get(unsigned long id, size_t since);
+/* One Coder usage report for the workspace, in the background. */
+int	 route_activity_start(const struct config *cfg, const char *account,
+	    const char *workspace);
 int	db_workspace_find(sqlite3 *db, int64_t account_id, const char *name,
 	    char *out, size_t len);
 

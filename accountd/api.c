@@ -60,6 +60,8 @@ static const struct api_method api_methods[] = {
 	  "user fingerprint source reason attempts", api_auth_refused, 0 },
 	{ "route.resolve", PRIV_GATEWAY, 0, "name workspace", api_route_resolve, 0 },
 	{ "route.job", PRIV_GATEWAY, 0, "job since", api_route_job, 0 },
+	{ "route.activity", PRIV_GATEWAY, 0, "name workspace",
+	  api_route_activity, 0 },
 	{ "server.info", PRIV_GATEWAY, 0, "", api_server_info, 0 },
 };
 

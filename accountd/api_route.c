@@ -165,3 +165,45 @@ api_route_job(struct call *c)
 	c->result = st;
 	return 0;
 }
+
+/* The gateway, while sessions are open: keep the workspace from auto-stop. */
+int
+api_route_activity(struct call *c)
+{
+	struct account a;
+	const char *ws;
+	char err[256], wsname[NAME_MAX_LEN + 1];
+	int r, rc = -1;
+
+	if (api_get_account(c, &a) == -1)
+		return -1;
+	if (api_get_string(c, "workspace", false, NAME_MAX_LEN * 2, &ws) == -1)
+		goto out;
+	if (ws && *ws && names_check_workspace(ws, err, sizeof(err)) == -1) {
+		api_fail(c, API_ERR_INVALID, "%s", err);
+		goto out;
+	}
+	if (strcmp(c->ad->cfg->route.resolver, "coder") != 0) {
+		api_fail(c, API_ERR_CONFLICT, "route.resolver is not coder: no "
+		    "activity to report");
+		goto out;
+	}
+	r = db_workspace_find(c->ad->db, a.id, ws ? ws : "", wsname,
+	    sizeof(wsname));
+	if (r == DB_NOTFOUND) {
+		api_fail(c, API_ERR_NOT_FOUND, "%s has no workspace %s", a.name,
+		    ws && *ws ? ws : "(no default)");
+		goto out;
+	}
+	if (r != 0) {
+		api_db_fail(c);
+		goto out;
+	}
+	c->result = json_pack("{s:s, s:s, s:b}", "account", a.name, "workspace",
+	    wsname, "queued", route_activity_start(c->ad->cfg, a.name,
+	    wsname) == 0);
+	rc = 0;
+out:
+	account_clear(&a);
+	return rc;
+}

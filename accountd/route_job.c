@@ -397,3 +397,92 @@ out:
 	pthread_mutex_unlock(&rj.mu);
 	return out;
 }
+
+/*
+ * route.activity: one usage report for the account's workspace, on a
+ * short-lived thread (Coder may be slow; the event loop must not wait).
+ * The workspace is looked up by owner and name, so a gateway can only
+ * report for the account it names.
+ */
+struct ractivity {
+	char	account[NAME_MAX_LEN + 1];
+	char	workspace[NAME_MAX_LEN + 1];
+};
+
+static int ractivity_running;	/* under rj.mu */
+
+static void *
+ractivity_main(void *arg)
+{
+	struct ractivity *a = arg;
+	const struct config *cfg = rj.cfg;
+	struct coder *c = NULL;
+	json_t *ws = NULL;
+	const char *id, *agent;
+	char err[512];
+	long status;
+
+	if ((c = coder_open(cfg->coder.url, cfg->coder.token_file, err,
+	    sizeof(err))) == NULL ||
+	    coder_workspace_get(c, a->account, a->workspace, &status, &ws, err,
+	    sizeof(err)) == -1)
+		goto out;
+	id = json_string_value(json_object_get(ws, "id"));
+	agent = coder_ws_agent_id(ws);
+	if (id == NULL || agent == NULL) {
+		snprintf(err, sizeof(err), "the workspace has no agent");
+		goto out;
+	}
+	if (coder_usage(c, id, agent, &status, err, sizeof(err)) == -1)
+		goto out;
+	log_debug("coder: %s+%s: activity reported", a->account, a->workspace);
+	err[0] = '\0';
+out:
+	if (err[0] != '\0')
+		log_warn("coder: %s+%s: cannot report activity: %s", a->account,
+		    a->workspace, err);
+	json_decref(ws);
+	coder_close(c);
+	free(a);
+	pthread_mutex_lock(&rj.mu);
+	ractivity_running--;
+	pthread_mutex_unlock(&rj.mu);
+	return NULL;
+}
+
+int
+route_activity_start(const struct config *cfg, const char *account,
+    const char *workspace)
+{
+	struct ractivity *a;
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc = -1;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return -1;
+	snprintf(a->account, sizeof(a->account), "%s", account);
+	snprintf(a->workspace, sizeof(a->workspace), "%s", workspace);
+	pthread_mutex_lock(&rj.mu);
+	rj.cfg = cfg;
+	/* Reports are best effort: when Coder is slow, skip rather than pile up. */
+	if (ractivity_running >= RJOB_MAX) {
+		pthread_mutex_unlock(&rj.mu);
+		free(a);
+		return -1;
+	}
+	ractivity_running++;
+	pthread_mutex_unlock(&rj.mu);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &attr, ractivity_main, a) == 0)
+		rc = 0;
+	pthread_attr_destroy(&attr);
+	if (rc == -1) {
+		free(a);
+		pthread_mutex_lock(&rj.mu);
+		ractivity_running--;
+		pthread_mutex_unlock(&rj.mu);
+	}
+	return rc;
+}

@@ -67,6 +67,13 @@ int	coder_build(struct coder *c, const char *workspace_id,
 	    const char *transition, long *status, json_t **out, char *err,
 	    size_t errlen);
 
+/* Tells Coder the workspace is in use over SSH (what `coder ssh` does each
+ * minute), so that its auto-stop does not stop it under open sessions. */
+int	coder_usage(struct coder *c, const char *workspace_id,
+	    const char *agent_id, long *status, char *err, size_t errlen);
+/* The id of the first agent of the latest build, or NULL. */
+const char *coder_ws_agent_id(const json_t *ws);
+
 /* coder_util.c: pure */
 /* Coder's error body as one line: message, detail, field: detail ... */
 void	coder_error_message(long status, const json_t *body, char *buf,

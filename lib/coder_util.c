@@ -111,3 +111,9 @@ coder_ws_agent_lifecycle(const json_t *ws)
 
 	return s ? s : "";
 }
+
+const char *
+coder_ws_agent_id(const json_t *ws)
+{
+	return json_string_value(json_object_get(coder_ws_agent(ws), "id"));
+}

@@ -144,3 +144,26 @@ coder_workspace_list_all(struct coder *c, long *status, json_t **out,
 {
 	return coder_get(c, "/workspaces", status, out, err, errlen);
 }
+
+int
+coder_usage(struct coder *c, const char *workspace_id, const char *agent_id,
+    long *status, char *err, size_t errlen)
+{
+	char w[SEG], path[SEG + 32];
+	json_t *req;
+	int rc;
+
+	if (coder_escape(workspace_id, w, sizeof(w)) == -1)
+		return coder_bad_name("workspace id", workspace_id, status, err,
+		    errlen);
+	snprintf(path, sizeof(path), "/workspaces/%s/usage", w);
+	if ((req = json_pack("{s:s, s:s}", "agent_id", agent_id, "app_name",
+	    "ssh")) == NULL) {
+		*status = 0;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = coder_request(c, "POST", path, req, status, NULL, err, errlen);
+	json_decref(req);
+	return rc;
+}

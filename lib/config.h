@@ -79,6 +79,7 @@ struct config {
 		char	*template_name;		/* key "template" */
 		char	*login_type;		/* none | password | github | oidc */
 		uint64_t start_timeout_ms;	/* a login waits this long for a start */
+		uint64_t activity_interval_ms;	/* usage reports under open sessions; 0: none */
 		char	*default_workspace;
 	} coder;
 

@@ -123,6 +123,8 @@ const struct config_key config_keys[] = {
 	    config_check_login_type),
 	NUM("coder.start_timeout", CONFIG_T_DURATION, coder.start_timeout_ms,
 	    1000, HOUR_MS, "5m"),
+	NUM("coder.activity_interval", CONFIG_T_DURATION,
+	    coder.activity_interval_ms, 0, HOUR_MS, "1m"),
 	STR("coder.default_workspace", coder.default_workspace, "dev",
 	    config_check_workspace),
 

@@ -94,6 +94,7 @@ struct conn {
 	int64_t			 ka_next_ms;	/* monotonic: next keepalive check */
 	uint64_t		 ka_rx_bytes;	/* TCP bytes received from the client at the last check */
 	int			 ka_missed;	/* keepalives sent with no byte back since */
+	int64_t			 activity_next_ms;	/* monotonic: next Coder usage report */
 	/* Resolved while the login completes (conn.c), used once connected. */
 	struct route		 route;
 	bool			 routed;	/* route is set */

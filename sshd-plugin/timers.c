@@ -15,6 +15,7 @@
 /* glibc's <netinet/tcp.h> lacks tcpi_bytes_received; the kernel's has it. */
 #include <linux/tcp.h>
 
+#include "client.h"
 #include "log.h"
 #include "meduse-sshd.h"
 
@@ -101,6 +102,35 @@ conn_keepalive(struct conn *c, int64_t now)
 	return 0;
 }
 
+/*
+ * route.resolver coder: while channels are open, accountd tells Coder the
+ * workspace is in use (coder.activity_interval), so that its auto-stop does
+ * not stop it under a working user; with no channel, nothing is sent, and
+ * Coder's own timers take over (users of comparable gateways lost work to
+ * auto-stop: gateways.md, Coder #3191).
+ */
+static void
+conn_activity(struct conn *c, int64_t now)
+{
+	const struct config *cfg = c->cfg;
+	struct client_error cerr;
+	json_t *params, *res = NULL;
+
+	if (strcmp(cfg->route.resolver, "coder") != 0 ||
+	    cfg->coder.activity_interval_ms == 0 || c->nchans == 0 ||
+	    now < c->activity_next_ms)
+		return;
+	c->activity_next_ms = now + (int64_t)cfg->coder.activity_interval_ms;
+	params = json_pack("{s:s, s:s}", "name", c->account, "workspace",
+	    c->workspace);
+	if (params == NULL || client_call_once(cfg->accountd.socket,
+	    "route.activity", params, &res, &cerr) == -1)
+		log_info("user %s from %s: cannot report activity: %s", c->login,
+		    c->peer, params ? cerr.message : "out of memory");
+	json_decref(params);
+	json_decref(res);
+}
+
 /* The keepalive and idle timers; -1 once the connection was closed. */
 int
 conn_timers(struct conn *c)
@@ -123,6 +153,7 @@ conn_timers(struct conn *c)
 		conn_disconnect(c, reason);
 		return -1;
 	}
+	conn_activity(c, now);
 	if (cfg->gateway.keepalive_ms > 0 && now >= c->ka_next_ms)
 		return conn_keepalive(c, now);
 	return 0;

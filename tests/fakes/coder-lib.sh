@@ -104,3 +104,44 @@ coder_accountd() {
 coder_users() {
 	coder_ctl /fake/state | /usr/bin/python3 -c 'import json,sys; print("\n".join(sorted(u["username"] for u in json.load(sys.stdin)["users"])))'
 }
+
+# coder_gw_setup [CODER-FAKE-ARGS...]: the gateway in front of alice's Coder
+# workspace, every part real but Coder and Kubernetes (sourced after
+# gw-lib.sh): both fakes (workspace pods at $UP_ADDR, where the upstream
+# sshd runs), accountd with route.resolver coder, account alice (whose
+# default workspace dev Coder starts when it is made), meduse-sshd.  Extra
+# lines for the coder: section go in the array CODER_YAML.
+coder_gw_setup() {
+	local line
+	start_kube_fake
+	start_coder_fake --template meduse --template-params \
+		namespace,cpu,memory,gpu,home_pvc --pod-ip "$UP_ADDR" "$@"
+	gw_upstream_start
+	sed -i '/^coder:/d' "$CONF"
+	{
+		echo "kubernetes:"
+		echo "  kubeconfig: $KUBECONFIG_FILE"
+		echo "  reconcile_interval: 0"
+		echo "  workspace_port: $UP_PORT"
+		echo "coder:"
+		echo "  url: $CODER_URL"
+		echo "  token_file: $T/coder-token"
+		echo "  template: meduse"
+		echo "  default_workspace: dev"
+		echo "  start_timeout: 20s"
+		for line in "${CODER_YAML[@]}"; do echo "  $line"; done
+	} >>"$CONF"
+	cp "$CONF" "$T/meduse.base.yaml"
+	GW_ROUTE=("resolver: coder")
+	GW_PORT=22
+	gw_conf
+	start_accountd
+	mkkey alice
+	ctl add alice --key "$T/keys/alice.pub" >/dev/null 2>&1 || fail "accountctl add alice"
+	ctl show alice --json | /usr/bin/python3 -c '
+import json, sys
+print(json.load(sys.stdin)["gateway_public_key"])' >"$T/up_authorized_keys" ||
+		fail "no gateway key"
+	gw_start
+}
+CODER_YAML=()

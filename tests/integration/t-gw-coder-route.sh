@@ -11,36 +11,8 @@
 . "$TOP/tests/fakes/kube-lib.sh"
 . "$TOP/tests/fakes/coder-lib.sh"
 
-start_kube_fake
-start_coder_fake --template meduse --template-params \
-	namespace,cpu,memory,gpu,home_pvc --build-delay 0.6 --pod-ip "$UP_ADDR"
-gw_upstream_start
-sed -i '/^coder:/d' "$CONF"
-cat >>"$CONF" <<YAML
-kubernetes:
-  kubeconfig: $KUBECONFIG_FILE
-  reconcile_interval: 0
-  workspace_port: $UP_PORT
-coder:
-  url: $CODER_URL
-  token_file: $T/coder-token
-  template: meduse
-  default_workspace: dev
-  start_timeout: 20s
-YAML
-cp "$CONF" "$T/meduse.base.yaml"
-GW_ROUTE=("resolver: coder")
-GW_PORT=22
-gw_conf
-start_accountd
-mkkey alice
-ctl add alice --key "$T/keys/alice.pub" >/dev/null 2>&1 || fail "accountctl add alice"
-ctl show alice --json | /usr/bin/python3 -c '
-import json, sys
-print(json.load(sys.stdin)["gateway_public_key"])' >"$T/up_authorized_keys" ||
-	fail "no gateway key"
+coder_gw_setup --build-delay 0.6
 ctl workspace add alice gpu >/dev/null 2>&1 || fail "workspace add gpu"
-gw_start
 
 # Stop dev (Coder started it when it was created): the login must start it.
 for _ in $(seq 1 100); do [ "$(coder_ws alice/dev 'w["status"]')" = running ] && break; sleep 0.1; done
