@@ -217,7 +217,9 @@ rjob_pod(struct rjob_ctx *x, const char *coder_id, char *host, size_t hostlen,
 	char path[256], sel[256];
 	json_t *resp = NULL, *p, *c;
 	const char *phase, *ip;
-	time_t deadline = time(NULL) + 60;
+	/* A pod just scheduled gets as long as a start would. */
+	time_t deadline = time(NULL) + (time_t)(rj.cfg->coder.start_timeout_ms /
+	    1000);
 	size_t i, k;
 	long status;
 	bool ready;

@@ -110,7 +110,8 @@ coder_users() {
 # gw-lib.sh): both fakes (workspace pods at $UP_ADDR, where the upstream
 # sshd runs), accountd with route.resolver coder, account alice (whose
 # default workspace dev Coder starts when it is made), meduse-sshd.  Extra
-# lines for the coder: section go in the array CODER_YAML.
+# lines for the coder: section go in the array CODER_YAML; CODER_RESOLVER
+# (default coder) is route.resolver.
 coder_gw_setup() {
 	local line
 	start_kube_fake
@@ -128,11 +129,11 @@ coder_gw_setup() {
 		echo "  token_file: $T/coder-token"
 		echo "  template: meduse"
 		echo "  default_workspace: dev"
-		echo "  start_timeout: 20s"
+		case " ${CODER_YAML[*]} " in *" start_timeout:"*) ;; *) echo "  start_timeout: 20s" ;; esac
 		for line in "${CODER_YAML[@]}"; do echo "  $line"; done
 	} >>"$CONF"
 	cp "$CONF" "$T/meduse.base.yaml"
-	GW_ROUTE=("resolver: coder")
+	GW_ROUTE=("resolver: ${CODER_RESOLVER:-coder}")
 	GW_PORT=22
 	gw_conf
 	start_accountd
