@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <curl/curl.h>
+
 #include "accountd.h"
 #include "kubeconfig.h"
 #include "log.h"
@@ -115,6 +117,13 @@ main(int argc, char **argv)
 	}
 	peer_resolve_groups(&ad);
 	if (gwkey_reconcile(&ad) == -1) {
+		unlink(ad.cfg->accountd.socket);
+		goto out;
+	}
+	/* Before any thread: libcurl's global set-up is not thread-safe on
+	 * every build, and the worker and route threads all use it. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("cannot initialise libcurl");
 		unlink(ad.cfg->accountd.socket);
 		goto out;
 	}
