@@ -68,6 +68,10 @@ api_route_answer(struct call *c, const char *account, const char *wsname,
 	} else {
 		json_object_set_new(c->result, "host", json_string(host));
 		json_object_set_new(c->result, "port", json_integer(port));
+		/* A pod's IP moves with it and is reused by others: the
+		 * workspace's host key is known by its name instead. */
+		json_object_set_new(c->result, "host_key_by_name", json_boolean(
+		    strcmp(cfg->route.resolver, "static") != 0));
 	}
 	return 0;
 }

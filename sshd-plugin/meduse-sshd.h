@@ -59,6 +59,8 @@ struct route {
 	char	*user;			/* upstream login (owned) */
 	char	*key_file;		/* gateway private key (owned) */
 	char	**argv;			/* command: NULL-terminated (owned) */
+	bool	 by_name;		/* known_hosts entry named after the
+					   workspace: pod IPs move and are reused */
 };
 
 struct relay_chan;

@@ -44,13 +44,15 @@ route_parse(json_t *res, struct route *r, char *err, size_t errlen)
 	const char *account, *ws, *transport, *user, *key_file, *host = NULL;
 	json_t *argv = NULL, *v;
 	json_int_t port = 0;
+	int by_name = 0;
 	size_t i, n;
 
-	if (json_unpack(res, "{s:s, s:s, s:s, s:s, s:s, s?:s, s?:I, s?:o}",
+	if (json_unpack(res, "{s:s, s:s, s:s, s:s, s:s, s?:s, s?:I, s?:o, s?:b}",
 	    "account", &account, "workspace", &ws, "transport", &transport,
 	    "user", &user, "key_file", &key_file, "host", &host, "port", &port,
-	    "argv", &argv) != 0)
+	    "argv", &argv, "host_key_by_name", &by_name) != 0)
 		goto bad;
+	r->by_name = by_name != 0;
 	if (strlen(account) > NAME_MAX_LEN || strlen(ws) > NAME_MAX_LEN ||
 	    user[0] == '\0' || key_file[0] != '/')
 		goto bad;

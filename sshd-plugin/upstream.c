@@ -15,12 +15,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,6 +160,43 @@ upstream_check_hostkey(const struct config *cfg, ssh_session s, const char *wher
 	}
 }
 
+/* A TCP connection to host:port (numeric or a name), within the timeout. */
+static int
+upstream_tcp(const char *host, int port, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct timeval tv = { GW_UPSTREAM_TIMEOUT_S, 0 };
+	char serv[16];
+	int fd = -1, one = 1, r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(serv, sizeof(serv), "%d", port);
+	if ((r = getaddrinfo(host, serv, &hints, &res)) != 0) {
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", host, port,
+		    gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol)) == -1)
+			continue;
+		/* SO_SNDTIMEO bounds connect() too (Linux). */
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1)
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", host, port,
+		    strerror(errno));
+	else
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	freeaddrinfo(res);
+	return fd;
+}
+
 int
 upstream_connect(const struct config *cfg, const struct route *r, ssh_session *out,
     pid_t *pid, char *err, size_t errlen)
@@ -210,8 +251,9 @@ upstream_connect(const struct config *cfg, const struct route *r, ssh_session *o
 		}
 	}
 	/* The known_hosts entry of a command transport is named after the
-	 * workspace, since there is no address. */
-	if (r->command) {
+	 * workspace, since there is no address; so is a pod's, whose address
+	 * is not its own for long.  The socket is then ours to connect. */
+	if (r->command || r->by_name) {
 		char name[NAME_MAX_LEN * 2 + 16];
 
 		snprintf(name, sizeof(name), "%s.%s.meduse", r->workspace, r->account);
@@ -227,6 +269,10 @@ upstream_connect(const struct config *cfg, const struct route *r, ssh_session *o
 	ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
 	if (r->command) {
 		if (upstream_spawn(r->argv, &fd, pid, err, errlen) == -1)
+			goto out;
+		ssh_options_set(s, SSH_OPTIONS_FD, &fd);
+	} else if (r->by_name) {
+		if ((fd = upstream_tcp(r->host, r->port, err, errlen)) == -1)
 			goto out;
 		ssh_options_set(s, SSH_OPTIONS_FD, &fd);
 	}

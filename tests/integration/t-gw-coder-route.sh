@@ -32,6 +32,11 @@ expect_in "$T/err" '^meduse: workspace dev: running, agent connected, ready'
 expect_in "$T/err" '^meduse: pod coder-[0-9a-f-]+-[a-z0-9-]+: ready at 127\.0\.1\.20'
 [ "$(coder_ws alice/dev 'w["status"]')" = running ] || fail "dev is not running"
 
+# The workspace's host key is known by its name, not by the pod's IP,
+# which the next pod (or someone else's) may get.
+grep -q 'dev\.alice\.meduse' "$T/state/sshd/known_hosts" || fail "no known_hosts entry for dev.alice.meduse"
+grep -q '127\.0\.1\.20' "$T/state/sshd/known_hosts" && fail "known_hosts keyed by the pod IP"
+
 # Running already: straight in, no start.
 GW_LOGLEVEL=INFO expect_rc 0 gw_ssh alice alice echo again
 expect_in "$T/out" '^again$'
