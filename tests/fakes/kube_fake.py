@@ -46,6 +46,9 @@ KINDS = {
                         "V1NetworkPolicy", "subdomain"),
     "queues": ("scheduling.volcano.sh/v1beta1", "Queue", False, "Queue", "subdomain"),
     "pods": ("v1", "Pod", True, "V1Pod", "subdomain"),
+    # Not made by meduse: the shipped Coder template's workspace
+    # (scripts/deploy/coder, tests/integration/t-coder-template.sh).
+    "deployments": ("apps/v1", "Deployment", True, "V1Deployment", "subdomain"),
 }
 # Kinds the API serves read-only: meduse never writes them, and their objects
 # come from the control port (POST /fake/pods), as the Coder fake's workspace
