@@ -76,6 +76,25 @@ api_route_answer(struct call *c, const char *account, const char *wsname,
 	return 0;
 }
 
+/* Not found: say which workspaces the account does have. */
+static int
+api_route_list(struct call *c, const struct account *a, const char *ws)
+{
+	json_t *list = db_workspace_list(c->ad->db, a->id), *w;
+	char names[256] = "";
+	size_t i, n;
+
+	json_array_foreach(list, i, w) {
+		n = strlen(names);
+		snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
+		    json_string_value(json_object_get(w, "name")));
+	}
+	json_decref(list);
+	return api_fail(c, API_ERR_NOT_FOUND, "%s has no workspace %s (yours: "
+	    "%s)", a->name, ws && *ws ? ws : "(no default)", *names ? names :
+	    "none");
+}
+
 int
 api_route_resolve(struct call *c)
 {
@@ -102,8 +121,7 @@ api_route_resolve(struct call *c)
 	}
 	r = db_workspace_find(c->ad->db, a.id, ws ? ws : "", wsname, sizeof(wsname));
 	if (r == DB_NOTFOUND) {
-		api_fail(c, API_ERR_NOT_FOUND, "%s has no workspace %s", a.name,
-		    ws && *ws ? ws : "(no default)");
+		api_route_list(c, &a, ws);
 		goto out;
 	}
 	if (r != 0) {
@@ -190,6 +208,12 @@ api_route_activity(struct call *c)
 	if (strcmp(c->ad->cfg->route.resolver, "coder") != 0) {
 		api_fail(c, API_ERR_CONFLICT, "route.resolver is not coder: no "
 		    "activity to report");
+		goto out;
+	}
+	/* A locked account's workspace is being stopped: keep nothing up. */
+	if (account_state(&a) != ACCOUNT_ACTIVE) {
+		api_fail(c, API_ERR_CONFLICT, "account %s is %s", a.name,
+		    account_state_name(account_state(&a)));
 		goto out;
 	}
 	r = db_workspace_find(c->ad->db, a.id, ws ? ws : "", wsname,

@@ -26,6 +26,7 @@
 
 #define RJOB_MAX	32		/* logins resolving at once, and recent ones */
 #define RJOB_POLL_MS	1000		/* between two looks at a build */
+#define RJOB_KEEP_S	60		/* a finished job stays readable */
 
 struct rjob {
 	unsigned long	 id;		/* 0: free */
@@ -47,6 +48,7 @@ static struct {
 
 struct rjob_ctx {
 	struct rjob	*job;
+	time_t		 deadline;	/* the whole search: coder.start_timeout */
 	struct coder	*coder;
 	struct kube	*kube;
 	struct kube_creds *creds;
@@ -116,8 +118,7 @@ rjob_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
 	char last[128] = "", now[128], list[512], path[128];
 	json_t *ws = NULL, *b = NULL;
 	const char *st, *agent, *life, *v;
-	time_t deadline = time(NULL) + (time_t)(cfg->coder.start_timeout_ms /
-	    1000);
+	time_t deadline = x->deadline;
 	bool started = false;
 	long status;
 	int rc = -1;
@@ -192,8 +193,10 @@ rjob_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
 			started = true;
 		if (time(NULL) >= deadline) {
 			snprintf(err, errlen, "workspace %s did not start within "
-			    "%llus (last: %s)", j->workspace, (unsigned long long)
-			    (cfg->coder.start_timeout_ms / 1000), now);
+			    "%llus (build %s%s%s%s%s): try again later, or ask an "
+			    "admin", j->workspace, (unsigned long long)
+			    (cfg->coder.start_timeout_ms / 1000), st, *agent ?
+			    ", agent " : "", agent, *life ? " " : "", life);
 			break;
 		}
 		rjob_sleep(RJOB_POLL_MS);
@@ -217,9 +220,8 @@ rjob_pod(struct rjob_ctx *x, const char *coder_id, char *host, size_t hostlen,
 	char path[256], sel[256];
 	json_t *resp = NULL, *p, *c;
 	const char *phase, *ip;
-	/* A pod just scheduled gets as long as a start would. */
-	time_t deadline = time(NULL) + (time_t)(rj.cfg->coder.start_timeout_ms /
-	    1000);
+	/* What is left of the search's time: a pod just scheduled may need it. */
+	time_t deadline = x->deadline;
 	size_t i, k;
 	long status;
 	bool ready;
@@ -285,9 +287,12 @@ rjob_main(void *arg)
 	struct rjob_ctx x = { .job = arg };
 	struct rjob *j = x.job;
 	const struct config *cfg = rj.cfg;
+
+	x.deadline = time(NULL) + (time_t)(cfg->coder.start_timeout_ms / 1000);
 	char err[512] = "", id[128] = "", host[64];
 	json_t *res = NULL;
 	int r;
+
 
 	if (kdesired_namespace(cfg, j->account, x.ns, sizeof(x.ns)) == -1) {
 		snprintf(err, sizeof(err), "no namespace for %s", j->account);
@@ -337,13 +342,15 @@ route_job_start(const struct config *cfg, const char *account,
 
 	pthread_mutex_lock(&rj.mu);
 	rj.cfg = cfg;
-	/* A free slot, else the oldest finished one. */
+	/* A free slot, else the oldest one finished a while ago: its gateway
+	 * may still be reading the outcome for a moment. */
 	for (i = 0; i < RJOB_MAX; i++) {
 		if (rj.jobs[i].id == 0) {
 			j = &rj.jobs[i];
 			break;
 		}
-		if (rj.jobs[i].done && (j == NULL || rj.jobs[i].id < j->id))
+		if (rj.jobs[i].done && db_now() - rj.jobs[i].finished >=
+		    RJOB_KEEP_S && (j == NULL || rj.jobs[i].id < j->id))
 			j = &rj.jobs[i];
 	}
 	if (j == NULL)

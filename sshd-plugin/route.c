@@ -91,18 +91,27 @@ bad:
  * to progress as it comes, until the route or the reason it failed.
  */
 static int
-route_follow(struct client *cl, json_int_t job, route_progress_fn progress,
-    void *arg, json_t **route, char *err, size_t errlen)
+route_follow(struct client *cl, json_int_t job, uint64_t start_timeout_ms,
+    route_progress_fn progress, void *arg, json_t **route, char *err,
+    size_t errlen)
 {
 	struct timespec ts = { 0, 300 * 1000000L };
 	struct client_error cerr;
 	json_t *params, *res = NULL, *ev;
 	json_int_t since = 0;
+	/* accountd bounds the search by coder.start_timeout; this bounds the
+	 * wait should accountd itself stall. */
+	time_t end = time(NULL) + 60 + (time_t)(start_timeout_ms / 1000);
 	size_t i;
 	int rc = -1;
 
 	*route = NULL;
 	for (;;) {
+		if (time(NULL) >= end) {
+			snprintf(err, errlen, "the account service gave no answer "
+			    "in time; ask an admin");
+			return -1;
+		}
 		params = json_pack("{s:I, s:I}", "job", job, "since", since);
 		if (params == NULL || client_call(cl, "route.job", params, &res,
 		    &cerr) == -1) {
@@ -165,7 +174,8 @@ route_resolve(const struct config *cfg, const char *account, const char *workspa
 	}
 	if (json_is_integer(json_object_get(res, "job"))) {
 		if (route_follow(cl, json_integer_value(json_object_get(res,
-		    "job")), progress, arg, &route, err, errlen) == -1)
+		    "job")), cfg->coder.start_timeout_ms, progress, arg, &route,
+		    err, errlen) == -1)
 			goto out;
 	} else
 		route = json_incref(res);

@@ -65,3 +65,7 @@ curl -sS -f -X DELETE "$CODER_CONTROL/fake/workspace/alice/ghost" >/dev/null ||
 	fail "cannot delete ghost in the fake"
 GW_LOGLEVEL=INFO expect_rc 255 gw_ssh alice alice+ghost echo should-not-run
 expect_in "$T/err" 'cannot reach your workspace: you have no workspace "ghost" \(yours: dev \(running\), gpu \(failed\)\)'
+
+# Not even in the database: the reason names the user's workspaces too.
+GW_LOGLEVEL=INFO expect_rc 255 gw_ssh alice alice+nope echo should-not-run
+expect_in "$T/err" 'cannot reach your workspace: no such workspace \(alice has no workspace nope \(yours: dev, ghost, gpu\)\)'
