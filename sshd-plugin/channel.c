@@ -527,6 +527,8 @@ channel_message(ssh_session session, ssh_message msg, void *userdata)
 	 * would reach the client first and hide the reason. */
 	if (c->closing)
 		return 0;
+	if (c->local)
+		return local_message(c, msg);
 	for (i = 0; i < sizeof(channel_table) / sizeof(channel_table[0]); i++) {
 		if (channel_table[i].type == type &&
 		    channel_table[i].subtype == subtype) {

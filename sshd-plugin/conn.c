@@ -152,19 +152,14 @@ conn_banner(void *arg, const char *line)
 void
 conn_route(struct conn *c)
 {
-	char line[600];
-
 	/* The user is known: starting a workspace may take longer than the
 	 * login grace time, and is bounded by coder.start_timeout instead. */
 	alarm(0);
 	route_clear(&c->route);
+	/* A failure is told on the session's stderr (local.c), which every
+	 * client shows; a banner could be hidden by the client's LogLevel. */
 	c->routed = route_resolve(c->cfg, c->account, c->workspace, conn_banner,
 	    c, &c->route, c->route_err, sizeof(c->route_err)) == 0;
-	if (!c->routed) {
-		snprintf(line, sizeof(line), "cannot reach your workspace: %s",
-		    c->route_err);
-		conn_banner(c, line);
-	}
 }
 
 /*
@@ -286,6 +281,15 @@ conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
 	alarm(0);
 	close(c->startup_fd);
 	c->startup_fd = -1;
+	/* No workspace: tell the user on the session they open (local.c). */
+	if (!c->routed) {
+		log_warn("user %s from %s: workspace unreachable: %s", c->login,
+		    c->peer, c->route_err);
+		c->local = true;
+		local_run_conn(c);
+		log_info("user %s from %s: disconnected", c->login, c->peer);
+		conn_finish(c, 0);
+	}
 	if (conn_upstream_ensure(c) == -1)
 		conn_finish(c, 0);
 

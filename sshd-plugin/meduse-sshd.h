@@ -100,6 +100,8 @@ struct conn {
 	/* Resolved while the login completes (conn.c), used once connected. */
 	struct route		 route;
 	bool			 routed;	/* route is set */
+	bool			 local;		/* no upstream: local.c answers */
+	int			 local_told;	/* sessions told the reason */
 	char			 route_err[512];	/* else why not */
 };
 
@@ -153,6 +155,10 @@ int	pam_account_check(const struct config *cfg, const char *account,
 /* conn.c: finds the workspace before the login completes, showing
  * progress to the client as authentication banners. */
 void	conn_route(struct conn *c);
+
+/* local.c: sessions the gateway answers itself (no workspace) */
+int	local_message(struct conn *c, ssh_message msg);
+void	local_run_conn(struct conn *c);
 
 /* route.c */
 /* One line of progress while a workspace is found or started. */

@@ -9,7 +9,7 @@ gw_setup
 expect_rc 0 gw_ssh alice alice+dev echo in-dev
 expect_in "$T/out" '^in-dev$'
 expect_in "$T/gateway.log" 'user alice\+dev from 127\.0\.0\.1: connected to workspace dev'
-GW_LOGLEVEL=INFO expect_rc 255 gw_ssh alice alice+gpu echo should-not-run
+expect_rc 255 gw_ssh alice alice+gpu echo should-not-run
 expect_not_in "$T/out" should-not-run
 expect_in "$T/err" 'meduse: cannot reach your workspace: no such workspace'
 expect_rc 255 gw_ssh alice 'alice+Bad_WS' echo should-not-run
