@@ -17,11 +17,7 @@ import json
 import os
 import random
 import re
-import signal
-import socket
-import ssl
 import string
-import subprocess
 import sys
 import threading
 import time
@@ -29,7 +25,9 @@ import traceback
 import urllib.parse
 import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakelib  # noqa: E402 (found next to this script, from any cwd)
 
 SIGNED_OUT = ("You are signed out or your session has expired. "
               "Please sign in again to continue.")
@@ -762,14 +760,8 @@ def new_workspace(st, owner, t, name, params, au):
 
 
 # --- HTTP ------------------------------------------------------------------
-class ApiHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class ApiHandler(fakelib.ApiHandler):
     server_version = "coder-fake"
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt, *args):
-        if self.server.verbose:
-            sys.stderr.write("coder_fake: %s\n" % (fmt % args))
 
     def send_json(self, code, obj):
         data = b"" if obj is None else json.dumps(obj).encode()
@@ -782,29 +774,14 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def handle_api(self):
         st = self.server.state
-        u = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n > 0 else b""
+        u, query, raw = self.read_request()
         token = self.headers.get("Coder-Session-Token")
         entry = {"method": self.command, "path": u.path, "query": query,
                  "token": token is not None}
-        with st.lock:
-            st.audit.append(entry)
-            f = st.api_fault
-            if f and f.get("count") is not None:
-                f["count"] -= 1
-                if f["count"] <= 0:
-                    st.api_fault = None
+        f = self.take_fault(entry)
         if f:
-            entry["fault"] = f["mode"]
             if f["mode"] == "down":
-                entry["code"] = 0
-                self.close_connection = True
-                self.connection.close()
                 return
-            if f["mode"] == "slow":
-                time.sleep(float(f.get("delay", 5)))
             if f["mode"] == "500":
                 entry["code"] = 500
                 return self.send_json(500, {"message": "Internal error fetching workspace.",
@@ -843,36 +820,10 @@ class ApiHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_api
 
 
-class ApiServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    ctx = None
-
-    def finish_request(self, request, client_address):
-        f = self.state.api_fault
-        if f and f["mode"] == "down":
-            with self.state.lock:
-                self.state.audit.append({"method": None, "path": None, "fault": "down",
-                                         "code": 0})
-                if f.get("count") is not None:
-                    f["count"] -= 1
-                    if f["count"] <= 0:
-                        self.state.api_fault = None
-            request.close()
-            return
-        if self.ctx:
-            request.settimeout(30)
-            try:
-                request = self.ctx.wrap_socket(request, server_side=True)
-            except (ssl.SSLError, OSError) as e:
-                if self.verbose:
-                    sys.stderr.write("coder_fake: TLS handshake failed: %s\n" % e)
-                return
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request, client_address):
-        if self.verbose:
-            super().handle_error(request, client_address)
+class ApiServer(fakelib.ApiServer):
+    """The API port, TLS with --certs; its fault is state.api_fault (state.faults
+    are the workspaces')."""
+    fault_attr = "api_fault"
 
 
 def state_json(st):
@@ -896,20 +847,7 @@ def state_json(st):
         "kube_errors": st.kube_errors}
 
 
-class ControlHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def reply(self, code, obj):
-        data = (json.dumps(obj, indent=1) + "\n").encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
+class ControlHandler(fakelib.ControlHandler):
     def do_GET(self):
         st = self.server.state
         with st.lock:
@@ -921,7 +859,7 @@ class ControlHandler(BaseHTTPRequestHandler):
                 return self.reply(200, st.audit)
             if self.path == "/fake/fault":
                 return self.reply(200, {"workspaces": st.faults, "api": st.api_fault})
-        self.reply(404, {"error": "unknown control path %s" % self.path})
+        self.unknown()
 
     def do_DELETE(self):
         st = self.server.state
@@ -935,7 +873,7 @@ class ControlHandler(BaseHTTPRequestHandler):
             elif self.path == "/fake/fault":
                 st.faults, st.api_fault = {}, None
             else:
-                return self.reply(404, {"error": "unknown control path %s" % self.path})
+                return self.unknown()
         self.reply(200, {"ok": True})
 
     def delete_ws(self, ref):
@@ -956,13 +894,9 @@ class ControlHandler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         st = self.server.state
-        n = int(self.headers.get("Content-Length") or 0)
-        try:
-            req = json.loads(self.rfile.read(n) or b"{}")
-            if not isinstance(req, dict):
-                raise ValueError("not an object")
-        except ValueError as e:
-            return self.reply(400, {"error": "bad JSON: %s" % e})
+        ok, req = self.read_json(want_object=True)
+        if not ok:
+            return
         if self.path == "/fake/fault":
             return self.fault(req)
         if self.path == "/fake/user":
@@ -980,21 +914,17 @@ class ControlHandler(BaseHTTPRequestHandler):
             with st.lock:
                 st.pod_ips[ws] = ip
             return self.reply(200, {"ok": True})
-        self.reply(404, {"error": "unknown control path %s" % self.path})
+        self.unknown()
 
     def fault(self, req):
         st = self.server.state
         mode = req.get("mode")
         if "workspace" not in req:
-            if mode not in ("none", "down", "500", "slow"):
-                return self.reply(400, {"error": "API fault mode must be none, down, 500 "
-                                                 "or slow (or give a workspace)"})
-            f = {"mode": mode}
-            for k in ("count", "delay"):
-                if k in req:
-                    if not isinstance(req[k], (int, float)) or req[k] < 0:
-                        return self.reply(400, {"error": "%s must be a non-negative number" % k})
-                    f[k] = req[k]
+            f, err = fakelib.api_fault(req, ("none", "down", "500", "slow"),
+                                       "API fault mode must be none, down, 500 or slow "
+                                       "(or give a workspace)", ("count", "delay"))
+            if err:
+                return self.reply(400, {"error": err})
             with st.lock:
                 st.api_fault = None if mode == "none" else f
             return self.reply(200, f)
@@ -1072,32 +1002,16 @@ class ControlHandler(BaseHTTPRequestHandler):
         self.reply(201, out)
 
 
-def loopback(hostport, what):
-    host, _, port = hostport.rpartition(":")
-    host = host.strip("[]")
-    try:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError
-        port = int(port)
-    except ValueError:
-        sys.exit("coder_fake: --%s wants a loopback ADDR:PORT, got '%s'" % (what, hostport))
-    return host, port
-
-
 def main():
     ap = argparse.ArgumentParser(
         description="Strict fake Coder API server for meduse tests "
                     "(see tests/fakes/README.md).")
-    ap.add_argument("--listen", default="127.0.0.1:0",
-                    help="API address, loopback ADDR:PORT (port 0 = any)")
-    ap.add_argument("--control", default="127.0.0.1:0",
-                    help="plain-HTTP control address, loopback ADDR:PORT")
-    ap.add_argument("--certs", help="serve HTTPS with DIR/server.crt and server.key "
-                                    "(made with make-ca.sh when DIR/ca.crt is absent)")
-    tok = ap.add_mutually_exclusive_group(required=True)
-    tok.add_argument("--token", help="session token clients must send (ID-SECRET: "
-                                     "10 and 22 alphanumerics)")
-    tok.add_argument("--token-file", help="file holding the session token")
+    fakelib.add_server_args(
+        ap, listen_help="API address, loopback ADDR:PORT (port 0 = any)",
+        certs_help="serve HTTPS with DIR/server.crt and server.key "
+                   "(made with make-ca.sh when DIR/ca.crt is absent)", certs_required=False,
+        token_help="session token clients must send (ID-SECRET: 10 and 22 alphanumerics)",
+        token_file_help="file holding the session token")
     ap.add_argument("--template", action="append",
                     help="template name in the default organization (repeatable; "
                          "default: meduse)")
@@ -1114,17 +1028,10 @@ def main():
                     help="pod IP of workspace pods (POST /fake/pod-ip sets one per workspace)")
     ap.add_argument("--pod-namespace-prefix", default="u-",
                     help="pod namespace prefix when a workspace has no 'namespace' parameter")
-    ap.add_argument("--ready-file", help="write CODER_URL=/CODER_CONTROL= lines here once serving")
-    ap.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
+    fakelib.add_ready_args(ap, "write CODER_URL=/CODER_CONTROL= lines here once serving")
     a = ap.parse_args()
 
-    token = a.token
-    if a.token_file:
-        try:
-            with open(a.token_file) as f:
-                token = f.read().strip()
-        except OSError as e:
-            sys.exit("coder_fake: cannot read --token-file: %s" % e)
+    token = fakelib.read_token("coder_fake", a)
     if not token or not re.match(r"^[a-zA-Z0-9]{10}-[a-zA-Z0-9]{22}$", token):
         sys.exit("coder_fake: the token must look like Coder's: 10 alphanumerics, '-', 22 "
                  "alphanumerics")
@@ -1134,56 +1041,14 @@ def main():
         sys.exit("coder_fake: --pod-ip wants an IP address")
     if a.build_delay < 0 or a.autostop < 0:
         sys.exit("coder_fake: --build-delay and --autostop must not be negative")
-    ctx = None
-    if a.certs:
-        if not os.path.exists(os.path.join(a.certs, "ca.crt")):
-            mk = os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-ca.sh")
-            if subprocess.call(["bash", mk, a.certs]) != 0:
-                sys.exit("coder_fake: could not make test certificates in %s" % a.certs)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        try:
-            ctx.load_cert_chain(os.path.join(a.certs, "server.crt"),
-                                os.path.join(a.certs, "server.key"))
-        except (OSError, ssl.SSLError) as e:
-            sys.exit("coder_fake: cannot load server certificate from %s: %s" % (a.certs, e))
-
+    ctx = fakelib.tls_context("coder_fake", a.certs) if a.certs else None
     state = State(a)
-    host, port = loopback(a.listen, "listen")
-    chost, cport = loopback(a.control, "control")
-    try:
-        ApiServer.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        api = ApiServer((host, port), ApiHandler)
-        ThreadingHTTPServer.address_family = socket.AF_INET6 if ":" in chost else socket.AF_INET
-        ctl = ThreadingHTTPServer((chost, cport), ControlHandler)
-    except OSError as e:
-        sys.exit("coder_fake: cannot listen: %s" % e)
-
-    def fmt(h, p):
-        return "[%s]:%d" % (h, p) if ":" in h else "%s:%d" % (h, p)
-    url = ("https://" if ctx else "http://") + fmt(host, api.server_address[1])
-    curl = "http://" + fmt(chost, ctl.server_address[1])
-    api.ctx, api.state, api.token, api.verbose = ctx, state, token, a.verbose
+    api, ctl, url, curl = fakelib.servers("coder_fake", a, ctx, state, token,
+                                          ApiServer, ApiHandler, ControlHandler)
     api.url, api.dep_id = url, str(uuid.uuid4())
-    ctl.state, ctl.daemon_threads = state, True
-
-    def stop(*_):
-        threading.Thread(target=lambda: (api.shutdown(), ctl.shutdown()), daemon=True).start()
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    t = threading.Thread(target=ctl.serve_forever, daemon=True)
-    t.start()
     if a.autostop:
         threading.Thread(target=autostopper, args=(state,), daemon=True).start()
-    if a.ready_file:
-        tmp = a.ready_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("CODER_URL=%s\nCODER_CONTROL=%s\n" % (url, curl))
-        os.rename(tmp, a.ready_file)
-    print("coder_fake: ready %s control %s" % (url, curl), flush=True)
-    api.serve_forever()
-    t.join(5)
-    api.server_close()
-    ctl.server_close()
+    fakelib.serve("coder_fake", api, ctl, url, curl, a.ready_file, "CODER")
 
 
 if __name__ == "__main__":

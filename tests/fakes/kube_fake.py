@@ -13,23 +13,19 @@ import base64
 import binascii
 import copy
 import datetime
-import ipaddress
 import json
 import os
 import re
-import signal
-import socket
-import ssl
-import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
 from kubernetes.client import models as kmodels
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakelib  # noqa: E402 (found next to this script, from any cwd)
 
 # --- kinds -----------------------------------------------------------------
 # resource -> (group/version, kind, namespaced, model name, name rule)
@@ -630,16 +626,8 @@ class Api:
 
 
 # --- HTTP ------------------------------------------------------------------
-class ApiHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class ApiHandler(fakelib.ApiHandler):
     server_version = "kube-fake"
-    # Headers and body go out in separate TLS records: with Nagle, the body
-    # waits for the client's delayed ACK of the headers (40 ms a request).
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt, *args):
-        if self.server.verbose:
-            sys.stderr.write("kube_fake: %s\n" % (fmt % args))
 
     def send_json(self, code, obj, headers=None):
         data = json.dumps(obj).encode()
@@ -653,31 +641,15 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def handle_api(self):
         st = self.server.state
-        u = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
-        n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n) if n > 0 else b""
+        u, query, body = self.read_request()
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
         entry = {"method": self.command, "path": u.path, "query": query,
                  "content_type": ctype}
-        with st.lock:
-            st.audit.append(entry)
-            st.stats["requests"] = st.stats.get("requests", 0) + 1
-            fault = st.fault
-            if fault and fault.get("count") is not None:
-                fault["count"] -= 1
-                if fault["count"] <= 0:
-                    st.fault = None
+        fault = self.take_fault(entry)
         if fault:
             mode = fault["mode"]
-            entry["fault"] = mode
             if mode == "down":
-                entry["code"] = 0
-                self.close_connection = True
-                self.connection.close()
                 return
-            if mode == "slow":
-                time.sleep(float(fault.get("delay", 5)))
             if mode == "500":
                 entry["code"] = 500
                 return self.send_json(500, status_obj(500, "InternalError",
@@ -723,51 +695,16 @@ class ApiHandler(BaseHTTPRequestHandler):
     do_GET = do_PATCH = do_DELETE = do_POST = do_PUT = handle_api
 
 
-class TLSServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class TLSServer(fakelib.ApiServer):
+    """The API port (always TLS); "requests" counts every request, faults included."""
 
-    def finish_request(self, request, client_address):
-        # Runs in the request's thread: a stuck handshake blocks only itself.
-        f = self.state.fault
-        if f and f["mode"] == "down":
-            with self.state.lock:
-                self.state.audit.append({"method": None, "path": None, "fault": "down",
-                                         "code": 0})
-                self.state.stats["requests"] = self.state.stats.get("requests", 0) + 1
-                if f.get("count") is not None:
-                    f["count"] -= 1
-                    if f["count"] <= 0:
-                        self.state.fault = None
-            request.close()
-            return
-        request.settimeout(30)
-        try:
-            request = self.ctx.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError) as e:
-            if self.verbose:
-                sys.stderr.write("kube_fake: TLS handshake failed: %s\n" % e)
-            return
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request, client_address):
-        if self.verbose:
-            super().handle_error(request, client_address)
+    def record(self, entry):
+        super().record(entry)
+        self.state.stats["requests"] = self.state.stats.get("requests", 0) + 1
 
 
-class ControlHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def reply(self, code, obj):
-        data = (json.dumps(obj, indent=1, default=sorted) + "\n").encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+class ControlHandler(fakelib.ControlHandler):
+    json_default = sorted   # the sets in owners
 
     def do_GET(self):
         st = self.server.state
@@ -787,7 +724,7 @@ class ControlHandler(BaseHTTPRequestHandler):
                 return self.reply(200, {"%s/%s/%s" % k: {m: sorted(".".join(p) for p in ps)
                                                           for m, ps in v.items()}
                                         for k, v in st.owners.items()})
-        self.reply(404, {"error": "unknown control path %s" % self.path})
+        self.unknown()
 
     def do_DELETE(self):
         st = self.server.state
@@ -807,7 +744,7 @@ class ControlHandler(BaseHTTPRequestHandler):
                 del st.objs[key]
                 st.owners.pop(key, None)
             else:
-                return self.reply(404, {"error": "unknown control path %s" % self.path})
+                return self.unknown()
         self.reply(200, {"ok": True})
 
     def post_pod(self, pod):
@@ -849,97 +786,43 @@ class ControlHandler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         st = self.server.state
-        n = int(self.headers.get("Content-Length") or 0)
-        try:
-            req = json.loads(self.rfile.read(n) or b"{}")
-        except ValueError as e:
-            return self.reply(400, {"error": "bad JSON: %s" % e})
+        ok, req = self.read_json(want_object=False)
+        if not ok:
+            return
         if self.path == "/fake/pods":
             return self.post_pod(req)
         if self.path != "/fake/fault":
-            return self.reply(404, {"error": "unknown control path %s" % self.path})
-        mode = req.get("mode")
-        if mode not in ("none", "down", "500", "429", "slow"):
-            return self.reply(400, {"error": "mode must be none, down, 500, 429 or slow"})
-        f = {"mode": mode}
-        for k in ("count", "retry_after", "delay"):
-            if k in req:
-                if not isinstance(req[k], (int, float)) or req[k] < 0:
-                    return self.reply(400, {"error": "%s must be a non-negative number" % k})
-                f[k] = req[k]
+            return self.unknown()
+        f, err = fakelib.api_fault(req, ("none", "down", "500", "429", "slow"),
+                                   "mode must be none, down, 500, 429 or slow",
+                                   ("count", "retry_after", "delay"))
+        if err:
+            return self.reply(400, {"error": err})
         with st.lock:
-            st.fault = None if mode == "none" else f
+            st.fault = None if f["mode"] == "none" else f
         self.reply(200, f)
-
-
-def loopback(hostport, what):
-    host, _, port = hostport.rpartition(":")
-    host = host.strip("[]")
-    try:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError
-        port = int(port)
-    except ValueError:
-        sys.exit("kube_fake: --%s wants a loopback ADDR:PORT, got '%s'" % (what, hostport))
-    return host, port
 
 
 def main():
     ap = argparse.ArgumentParser(
         description="Strict fake Kubernetes API server for meduse tests "
                     "(see tests/fakes/README.md).")
-    ap.add_argument("--listen", default="127.0.0.1:0",
-                    help="HTTPS API address, loopback ADDR:PORT (port 0 = any)")
-    ap.add_argument("--control", default="127.0.0.1:0",
-                    help="plain-HTTP control address, loopback ADDR:PORT")
-    ap.add_argument("--certs", required=True,
-                    help="directory with ca.crt, server.crt, server.key; made with "
-                         "make-ca.sh when ca.crt is absent")
-    tok = ap.add_mutually_exclusive_group(required=True)
-    tok.add_argument("--token", help="bearer token clients must send")
-    tok.add_argument("--token-file", help="file holding the bearer token")
+    fakelib.add_server_args(
+        ap, listen_help="HTTPS API address, loopback ADDR:PORT (port 0 = any)",
+        certs_help="directory with ca.crt, server.crt, server.key; made with "
+                   "make-ca.sh when ca.crt is absent", certs_required=True,
+        token_help="bearer token clients must send",
+        token_file_help="file holding the bearer token")
     ap.add_argument("--kubeconfig", help="write a kubeconfig for clients here")
-    ap.add_argument("--ready-file", help="write KUBE_URL=/KUBE_CONTROL= lines here once serving")
-    ap.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
+    fakelib.add_ready_args(ap, "write KUBE_URL=/KUBE_CONTROL= lines here once serving")
     a = ap.parse_args()
 
-    token = a.token
-    if a.token_file:
-        try:
-            with open(a.token_file) as f:
-                token = f.read().strip()
-        except OSError as e:
-            sys.exit("kube_fake: cannot read --token-file: %s" % e)
+    token = fakelib.read_token("kube_fake", a)
     if not token:
         sys.exit("kube_fake: the token is empty")
-    if not os.path.exists(os.path.join(a.certs, "ca.crt")):
-        mk = os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-ca.sh")
-        if subprocess.call(["bash", mk, a.certs]) != 0:
-            sys.exit("kube_fake: could not make test certificates in %s" % a.certs)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    try:
-        ctx.load_cert_chain(os.path.join(a.certs, "server.crt"),
-                            os.path.join(a.certs, "server.key"))
-    except (OSError, ssl.SSLError) as e:
-        sys.exit("kube_fake: cannot load server certificate from %s: %s" % (a.certs, e))
-
-    state = State()
-    host, port = loopback(a.listen, "listen")
-    chost, cport = loopback(a.control, "control")
-    TLSServer.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        api = TLSServer((host, port), ApiHandler)
-        ThreadingHTTPServer.address_family = socket.AF_INET6 if ":" in chost else socket.AF_INET
-        ctl = ThreadingHTTPServer((chost, cport), ControlHandler)
-    except OSError as e:
-        sys.exit("kube_fake: cannot listen: %s" % e)
-    api.ctx, api.state, api.token, api.verbose = ctx, state, token, a.verbose
-    ctl.state, ctl.daemon_threads = state, True
-
-    def fmt(h, p):
-        return "[%s]:%d" % (h, p) if ":" in h else "%s:%d" % (h, p)
-    url = "https://" + fmt(host, api.server_address[1])
-    curl = "http://" + fmt(chost, ctl.server_address[1])
+    ctx = fakelib.tls_context("kube_fake", a.certs)
+    api, ctl, url, curl = fakelib.servers("kube_fake", a, ctx, State(), token,
+                                          TLSServer, ApiHandler, ControlHandler)
     if a.kubeconfig:
         kc = {"apiVersion": "v1", "kind": "Config", "current-context": "fake",
               "clusters": [{"name": "fake", "cluster": {
@@ -950,23 +833,7 @@ def main():
         with open(a.kubeconfig, "w") as f:
             yaml.safe_dump(kc, f, default_flow_style=False)
         os.chmod(a.kubeconfig, 0o600)
-
-    def stop(*_):
-        threading.Thread(target=lambda: (api.shutdown(), ctl.shutdown()), daemon=True).start()
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    t = threading.Thread(target=ctl.serve_forever, daemon=True)
-    t.start()
-    if a.ready_file:
-        tmp = a.ready_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("KUBE_URL=%s\nKUBE_CONTROL=%s\n" % (url, curl))
-        os.rename(tmp, a.ready_file)
-    print("kube_fake: ready %s control %s" % (url, curl), flush=True)
-    api.serve_forever()
-    t.join(5)
-    api.server_close()
-    ctl.server_close()
+    fakelib.serve("kube_fake", api, ctl, url, curl, a.ready_file, "KUBE")
 
 
 if __name__ == "__main__":
