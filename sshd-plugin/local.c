@@ -120,9 +120,17 @@ local_run_conn(struct conn *c)
 			return;
 		for (i = open = 0; i < LOCAL_MAX_CHANS; i++)
 			open += local_chans[i] != NULL;
-		/* A session told and closed, none left open: done. */
+		/* A session told and closed, none left open: the client ends
+		 * the connection itself once it has read everything; closing
+		 * first could drop the reason still in libssh's buffer. */
 		if (c->local_told > 0 && open == 0) {
 			told = true;
+			(void)ssh_blocking_flush(c->client, 2000);
+			local_deadline_ms = conn_now_ms() + 2000;
+			while (ssh_is_connected(c->client) &&
+			    conn_now_ms() < local_deadline_ms &&
+			    ssh_event_dopoll(c->event, 100) != SSH_ERROR)
+				;
 			break;
 		}
 		if (open == 0 && conn_now_ms() >= local_deadline_ms)
