@@ -12,7 +12,7 @@
 
 # shellcheck disable=SC2119  # no extra arguments
 start_kube_fake
-start_coder_fake --build-delay 0.4
+start_coder_fake --build-delay 0.6
 
 # call [CURL ARGS...] PATH: authenticated request; body in $T/out, code in $code.
 call() {
@@ -132,7 +132,12 @@ coder_ctl /fake/state >"$T/out"
 
 # --- create starts a build: pending -> starting -> running, agent connecting -> connected -> ready
 post /api/v2/users/alice/workspaces "$W"; want 201 "create alice/dev"
+cp "$T/out" "$T/created"
 WS=$(jget 'o["id"]')
+# At once, while the first build is surely still active.
+post "/api/v2/workspaces/$WS/builds" '{"transition":"stop"}'; want 409 "build during a build"
+expect_has "$T/out" '"message": "A workspace build is already active."'
+cp "$T/created" "$T/out"
 # The answer is the first observation of the build; polling gives the rest.
 STEPS='" ".join([o["latest_build"]["status"]] + ([a["status"] + "/" + a["lifecycle_state"] for r in o["latest_build"]["resources"] for a in r["agents"]] or ["-"]))'
 jget "$STEPS" >"$T/seen"
@@ -140,8 +145,6 @@ jget "$STEPS" >"$T/seen"
 	"('alice', 'dev', '$TPL', 'start')" ] || fail "workspace shape: $(cat "$T/out")"
 post /api/v2/users/alice/workspaces "$W"; want 409 "same workspace name again"
 expect_has "$T/out" '"message": "Workspace \"dev\" already exists."'
-post "/api/v2/workspaces/$WS/builds" '{"transition":"stop"}'; want 409 "build during a build"
-expect_has "$T/out" '"message": "A workspace build is already active."'
 for _ in $(seq 1 300); do
 	call "/api/v2/workspaces/$WS"; want 200 "poll workspace"
 	jget "$STEPS" >>"$T/seen"
