@@ -22,7 +22,8 @@ EOF2
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 want = {"account": "alice", "workspace": "dev", "transport": "tcp", "user": "alice",
-        "key_file": sys.argv[2], "host": "127.0.1.20", "port": 2022}
+        "key_file": sys.argv[2], "host": "127.0.1.20", "port": 2022,
+        "host_key_by_name": False}
 assert lines[0]["result"] == want, lines[0]
 assert lines[1]["result"] == want, lines[1]
 assert lines[2]["error"]["code"] == "not_found" and "no workspace gpu" in lines[2]["error"]["message"]
