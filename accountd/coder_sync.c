@@ -167,7 +167,7 @@ coder_outcome(struct reconcile *r, const struct account *a, const char *kind,
 static int
 coder_user(struct reconcile *r, const struct account *a, const char *path)
 {
-	char err[512], email[NAME_MAX_LEN + 32];
+	char err[512], err2[512], email[NAME_MAX_LEN + 32];
 	json_t *req, *resp = NULL;
 	const char *tid;
 	long status = 0;
@@ -195,6 +195,15 @@ coder_user(struct reconcile *r, const struct account *a, const char *path)
 	    sizeof(err)) == -1) {
 		json_decref(req);
 		json_decref(resp);
+		/* Made meanwhile, or past the page the listing showed: adopt it
+		 * (a 409 for another user's email stays a failure). */
+		if (status == 409 && coder_user_get(r->coder, a->name, &status,
+		    &resp, err2, sizeof(err2)) == 0) {
+			json_object_set_new(r->cusers, a->name, resp);
+			coder_outcome(r, a, "CoderUser", path, "unchanged", "",
+			    200);
+			return 0;
+		}
 		if (status == 0)
 			snprintf(r->coder_down, sizeof(r->coder_down), "%s", err);
 		coder_outcome(r, a, "CoderUser", path, "failed", err, status);
@@ -256,8 +265,13 @@ coder_workspace(struct reconcile *r, const struct account *a, const char *ws,
 			if (status == 0)
 				snprintf(r->coder_down, sizeof(r->coder_down),
 				    "%s", err);
-			coder_outcome(r, a, "CoderWorkspace", path, "failed", err,
-			    status);
+			/* It exists after all (made meanwhile): adopted. */
+			if (status == 409)
+				coder_outcome(r, a, "CoderWorkspace", path,
+				    "unchanged", "", 200);
+			else
+				coder_outcome(r, a, "CoderWorkspace", path,
+				    "failed", err, status);
 		} else
 			coder_outcome(r, a, "CoderWorkspace", path, "created", "",
 			    201);
