@@ -95,39 +95,47 @@ api_route_list(struct call *c, const struct account *a, const char *ws)
 	    "none");
 }
 
+/*
+ * The account ("name", which must be active) and its workspace
+ * ("workspace", "" or absent for the default one) into wsname.
+ */
+static int
+api_route_target(struct call *c, struct account *a, char *wsname, size_t len)
+{
+	const char *ws;
+	char err[256];
+	enum account_state st;
+	int r;
+
+	if (api_get_account(c, a) == -1)
+		return -1;
+	if (api_get_string(c, "workspace", false, NAME_MAX_LEN * 2, &ws) == -1)
+		return -1;
+	if (ws && *ws && names_check_workspace(ws, err, sizeof(err)) == -1)
+		return api_fail(c, API_ERR_INVALID, "%s", err);
+	if ((st = account_state(a)) != ACCOUNT_ACTIVE)
+		return api_fail(c, API_ERR_CONFLICT, "account %s is %s", a->name,
+		    account_state_name(st));
+	r = db_workspace_find(c->ad->db, a->id, ws ? ws : "", wsname, len);
+	if (r == DB_NOTFOUND)
+		return api_route_list(c, a, ws);
+	if (r != 0)
+		return api_db_fail(c);
+	return 0;
+}
+
 int
 api_route_resolve(struct call *c)
 {
 	struct config *cfg = c->ad->cfg;
 	struct account a;
-	const char *ws;
-	char err[256], wsname[NAME_MAX_LEN + 1];
+	char wsname[NAME_MAX_LEN + 1];
 	unsigned long job;
-	enum account_state st;
-	int r, rc = -1;
+	int rc = -1;
 
-	if (api_get_account(c, &a) == -1)
-		return -1;
-	if (api_get_string(c, "workspace", false, NAME_MAX_LEN * 2, &ws) == -1)
+	memset(&a, 0, sizeof(a));
+	if (api_route_target(c, &a, wsname, sizeof(wsname)) == -1)
 		goto out;
-	if (ws && *ws && names_check_workspace(ws, err, sizeof(err)) == -1) {
-		api_fail(c, API_ERR_INVALID, "%s", err);
-		goto out;
-	}
-	if ((st = account_state(&a)) != ACCOUNT_ACTIVE) {
-		api_fail(c, API_ERR_CONFLICT, "account %s is %s", a.name,
-		    account_state_name(st));
-		goto out;
-	}
-	r = db_workspace_find(c->ad->db, a.id, ws ? ws : "", wsname, sizeof(wsname));
-	if (r == DB_NOTFOUND) {
-		api_route_list(c, &a, ws);
-		goto out;
-	}
-	if (r != 0) {
-		api_db_fail(c);
-		goto out;
-	}
 	if (strcmp(cfg->route.resolver, "static") == 0) {
 		rc = api_route_answer(c, a.name, wsname, cfg->route.static_host,
 		    cfg->route.static_port);
@@ -193,40 +201,16 @@ int
 api_route_activity(struct call *c)
 {
 	struct account a;
-	const char *ws;
-	char err[256], wsname[NAME_MAX_LEN + 1];
-	int r, rc = -1;
+	char wsname[NAME_MAX_LEN + 1];
+	int rc = -1;
 
-	if (api_get_account(c, &a) == -1)
-		return -1;
-	if (api_get_string(c, "workspace", false, NAME_MAX_LEN * 2, &ws) == -1)
-		goto out;
-	if (ws && *ws && names_check_workspace(ws, err, sizeof(err)) == -1) {
-		api_fail(c, API_ERR_INVALID, "%s", err);
-		goto out;
-	}
-	if (strcmp(c->ad->cfg->route.resolver, "coder") != 0) {
-		api_fail(c, API_ERR_CONFLICT, "route.resolver is not coder: no "
-		    "activity to report");
-		goto out;
-	}
+	memset(&a, 0, sizeof(a));
+	if (strcmp(c->ad->cfg->route.resolver, "coder") != 0)
+		return api_fail(c, API_ERR_CONFLICT, "route.resolver is not "
+		    "coder: no activity to report");
 	/* A locked account's workspace is being stopped: keep nothing up. */
-	if (account_state(&a) != ACCOUNT_ACTIVE) {
-		api_fail(c, API_ERR_CONFLICT, "account %s is %s", a.name,
-		    account_state_name(account_state(&a)));
+	if (api_route_target(c, &a, wsname, sizeof(wsname)) == -1)
 		goto out;
-	}
-	r = db_workspace_find(c->ad->db, a.id, ws ? ws : "", wsname,
-	    sizeof(wsname));
-	if (r == DB_NOTFOUND) {
-		api_fail(c, API_ERR_NOT_FOUND, "%s has no workspace %s", a.name,
-		    ws && *ws ? ws : "(no default)");
-		goto out;
-	}
-	if (r != 0) {
-		api_db_fail(c);
-		goto out;
-	}
 	c->result = json_pack("{s:s, s:s, s:b}", "account", a.name, "workspace",
 	    wsname, "queued", route_activity_start(c->ad->cfg, a.name,
 	    wsname) == 0);

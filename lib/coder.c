@@ -105,17 +105,33 @@ coder_requests(const struct coder *c)
 	return http_requests(c->http);
 }
 
+/* The headers are the same at each attempt: the token does not rotate. */
+static int
+coder_headers(void *arg, struct curl_slist **hdrs, char *err, size_t errlen)
+{
+	struct curl_slist *const *fixed = arg;
+	struct curl_slist *l;
+
+	for (l = *fixed; l != NULL; l = l->next)
+		if ((*hdrs = curl_slist_append(*hdrs, l->data)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	return 0;
+}
+
 int
 coder_request(struct coder *c, const char *method, const char *path,
     json_t *body, long *status, json_t **resp, char *err, size_t errlen)
 {
 	struct curl_slist *hdrs = NULL;
-	json_t *doc = NULL;
-	char *url = NULL, *text = NULL, msg[768];
-	long code = 0, delay;
-	CURLcode cc;
-	int attempt, rc = -1;
-	bool bad;
+	struct http_exchange x = {
+		.method = method, .path = path, .server = c->base,
+		.who = "Coder", .headers = coder_headers,
+		.message = coder_error_message, .arg = &hdrs,
+	};
+	char *url = NULL, *text = NULL;
+	int rc = -1;
 
 	*status = 0;
 	if (resp != NULL)
@@ -133,46 +149,10 @@ coder_request(struct coder *c, const char *method, const char *path,
 		snprintf(err, errlen, "%s %s: out of memory", method, path);
 		goto out;
 	}
-	for (attempt = 0;; attempt++) {
-		cc = http_perform(c->http, method, url, text, hdrs, &code);
-		json_decref(doc);
-		doc = cc == CURLE_OK ? http_json(c->http, &bad) : NULL;
-		if (cc == CURLE_OK && code >= 200 && code <= 299) {
-			if (bad) {
-				snprintf(err, errlen, "%s %s: Coder answered %ld "
-				    "with invalid JSON", method, path, code);
-				*status = code;
-				goto out;
-			}
-			rc = 0;
-			break;
-		}
-		if (cc != CURLE_OK)
-			snprintf(msg, sizeof(msg), "%s: %s", c->base,
-			    http_error(c->http, cc));
-		else
-			coder_error_message(code, doc, msg, sizeof(msg));
-		delay = http_retry_delay(attempt, code,
-		    http_retry_after(c->http), (int)cc);
-		if (delay < 0) {
-			snprintf(err, errlen, "%s %s: %s%s", method, path, msg,
-			    http_too_big(c->http) ? " (response too large)" : "");
-			if (attempt > 0 && strlen(err) + 40 < errlen)
-				snprintf(err + strlen(err), errlen - strlen(err),
-				    " (after %d attempts)", attempt + 1);
-			break;
-		}
-		log_warn("coder: %s %s: %s; retrying in about %ld ms", method,
-		    path, msg, delay);
-		http_backoff(c->http, delay);
-	}
-	*status = code;
-	if (resp != NULL) {
-		*resp = doc;
-		doc = NULL;
-	}
+	x.url = url;
+	x.body = text;
+	rc = http_exchange(c->http, &x, status, resp, err, errlen);
 out:
-	json_decref(doc);
 	curl_slist_free_all(hdrs);
 	free(url);
 	free(text);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "log.h"
 
 struct http_buf {
 	char		*data;
@@ -262,6 +263,74 @@ http_header_secret(struct curl_slist **hdrs, const char *name,
 		return -1;
 	*hdrs = l;
 	return 0;
+}
+
+int
+http_exchange(struct http *h, const struct http_exchange *x, long *status,
+    json_t **resp, char *err, size_t errlen)
+{
+	struct curl_slist *hdrs = NULL;
+	json_t *doc = NULL;
+	char msg[1024];
+	long code = 0, delay;
+	CURLcode cc;
+	int attempt, rc = -1;
+	bool bad;
+
+	*status = 0;
+	if (resp != NULL)
+		*resp = NULL;
+	for (attempt = 0;; attempt++) {
+		curl_slist_free_all(hdrs);
+		hdrs = NULL;
+		if (x->headers(x->arg, &hdrs, err, errlen) == -1)
+			goto out;
+		cc = http_perform(h, x->method, x->url, x->body, hdrs, &code);
+		json_decref(doc);
+		doc = cc == CURLE_OK ? http_json(h, &bad) : NULL;
+		if (cc == CURLE_OK && code >= 200 && code <= 299) {
+			if (bad) {
+				snprintf(err, errlen, "%s %s: %s answered %ld with "
+				    "invalid JSON", x->method, x->path, x->who,
+				    code);
+				*status = code;
+				goto out;
+			}
+			rc = 0;
+			break;
+		}
+		if (cc == CURLE_OK && x->renew != NULL && x->renew(x->arg, code))
+			continue;
+		if (cc != CURLE_OK) {
+			snprintf(msg, sizeof(msg), "%s: %s", x->server,
+			    http_error(h, cc));
+			if (x->hint != NULL)
+				x->hint(x->arg, cc, msg, sizeof(msg));
+		} else
+			x->message(code, doc, msg, sizeof(msg));
+		delay = http_retry_delay(attempt, code, http_retry_after(h),
+		    (int)cc);
+		if (delay < 0) {
+			snprintf(err, errlen, "%s %s: %s%s", x->method, x->path,
+			    msg, http_too_big(h) ? " (response too large)" : "");
+			if (attempt > 0 && strlen(err) + 40 < errlen)
+				snprintf(err + strlen(err), errlen - strlen(err),
+				    " (after %d attempts)", attempt + 1);
+			break;
+		}
+		log_warn("%s %s: %s; retrying in about %ld ms", x->method,
+		    x->path, msg, delay);
+		http_backoff(h, delay);
+	}
+	*status = code;
+	if (resp != NULL) {
+		*resp = doc;
+		doc = NULL;
+	}
+out:
+	json_decref(doc);
+	curl_slist_free_all(hdrs);
+	return rc;
 }
 
 /* Retry-After in seconds; the HTTP-date form is not used by our servers. */

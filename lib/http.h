@@ -3,7 +3,7 @@
  * one reused handle with timeouts and verified TLS, the response body
  * capped in size, Retry-After, the retry policy, and a sleep that tests and
  * the daemon's worker can replace.  Authentication and URLs stay with each
- * client.  Nothing here exits or logs.
+ * client.  Nothing here exits; retries are logged as warnings.
  */
 #ifndef MEDUSE_HTTP_H
 #define MEDUSE_HTTP_H
@@ -59,6 +59,37 @@ int		 http_headers(struct curl_slist **hdrs, const char *content_type);
  * -1 when value holds a line break or on out of memory. */
 int		 http_header_secret(struct curl_slist **hdrs, const char *name,
 		    const char *value);
+
+/* One request with its retries; the client fills in what differs. */
+struct http_exchange {
+	const char	*method;
+	const char	*path;		/* for messages */
+	const char	*url;
+	const char	*body;		/* NULL: none */
+	const char	*server;	/* names the server in transport errors */
+	const char	*who;		/* "the API server", "Coder": bad JSON */
+	/* Before each attempt: the request's headers (credentials rotate);
+	 * -1 with err set stops the exchange. */
+	int		(*headers)(void *arg, struct curl_slist **hdrs,
+			    char *err, size_t errlen);
+	/* After a refused attempt: 1 to try again at once (credentials
+	 * renewed), 0 to go on as usual.  May be NULL. */
+	int		(*renew)(void *arg, long code);
+	/* The server's own words for a refusal. */
+	void		(*message)(long code, const json_t *body, char *buf,
+			    size_t len);
+	/* Appends to a transport error (which CA, ...).  May be NULL. */
+	void		(*hint)(void *arg, CURLcode cc, char *msg, size_t len);
+	void		*arg;
+};
+
+/*
+ * Sends x, retrying what may succeed later (http_retry_delay).  0 on a 2xx
+ * answer; -1 otherwise.  *status is the final HTTP status (0: no answer),
+ * *resp (may be NULL) the decoded body, the caller's also on error.
+ */
+int	http_exchange(struct http *h, const struct http_exchange *x,
+	    long *status, json_t **resp, char *err, size_t errlen);
 
 /*
  * The wait before the next attempt, in ms, after attempt (0-based) failed

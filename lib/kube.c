@@ -202,18 +202,78 @@ kube_tls_hint(const struct kube_creds *c, char *msg, size_t len)
 	    c->cluster != NULL ? c->cluster : "-", c->source);
 }
 
+/* Per attempt: refreshed credentials (tokens rotate), then the headers. */
+struct kube_attempt {
+	struct kube	*k;
+	const char	*content_type;
+	bool		 reauth;	/* the one renewal after a 401 was made */
+};
+
+static int
+kube_attempt_headers(void *arg, struct curl_slist **hdrs, char *err,
+    size_t errlen)
+{
+	struct kube_attempt *a = arg;
+	struct kube_creds *c = a->k->creds;
+
+	if (kube_creds_refresh(c, err, errlen) == -1)
+		return -1;
+	/* http_header_secret refuses it too; say which token. */
+	if (c->token != NULL && strpbrk(c->token, "\r\n") != NULL) {
+		snprintf(err, errlen, "%s: the bearer token of user \"%s\" "
+		    "contains a line break", c->source, c->user != NULL ?
+		    c->user : "-");
+		return -1;
+	}
+	if (kube_headers(a->k, a->content_type, hdrs) == -1) {
+		snprintf(err, errlen, "%s: out of memory", c->source);
+		return -1;
+	}
+	return 0;
+}
+
+/* A 401 may mean the credential rotated under us: fetch it again (plugin,
+ * token file) and try once more. */
+static int
+kube_attempt_renew(void *arg, long code)
+{
+	struct kube_attempt *a = arg;
+	struct kube_creds *c = a->k->creds;
+
+	if (code != 401 || a->reauth || (c->exec == NULL &&
+	    c->token_file == NULL))
+		return 0;
+	a->reauth = true;
+	c->exec_done = false;
+	memset(&c->token_mtime, 0, sizeof(c->token_mtime));
+	return 1;
+}
+
+static void
+kube_attempt_hint(void *arg, CURLcode cc, char *msg, size_t len)
+{
+	struct kube_attempt *a = arg;
+
+	if (cc == CURLE_PEER_FAILED_VERIFICATION ||
+	    cc == CURLE_SSL_CACERT_BADFILE)
+		kube_tls_hint(a->k->creds, msg, len);
+}
+
 int
 kube_request(struct kube *k, const char *method, const char *path,
     const char *query, json_t *body, const char *content_type,
     long *status, json_t **resp, char *err, size_t errlen)
 {
-	struct curl_slist *hdrs = NULL;
-	json_t *doc = NULL;
-	char *url = NULL, *text = NULL, msg[1024];
-	long code = 0, delay;
-	CURLcode cc = CURLE_OK;
-	int attempt, rc = -1;
-	bool reauth = false, bad = false;
+	struct kube_attempt a = { k, body != NULL ? content_type : NULL,
+	    false };
+	struct http_exchange x = {
+		.method = method, .path = path, .server = k->creds->server,
+		.who = "the API server", .headers = kube_attempt_headers,
+		.renew = kube_attempt_renew, .message = kube_status_message,
+		.hint = kube_attempt_hint, .arg = &a,
+	};
+	char *url = NULL, *text = NULL;
+	int rc = -1;
 
 	*status = 0;
 	if (resp != NULL)
@@ -228,78 +288,10 @@ kube_request(struct kube *k, const char *method, const char *path,
 		    path);
 		goto out;
 	}
-	for (attempt = 0;; attempt++) {
-		if (kube_creds_refresh(k->creds, err, errlen) == -1)
-			goto out;
-		/* http_header_secret refuses it too; say which token. */
-		if (k->creds->token != NULL &&
-		    strpbrk(k->creds->token, "\r\n") != NULL) {
-			snprintf(err, errlen, "%s: the bearer token of user "
-			    "\"%s\" contains a line break", k->creds->source,
-			    k->creds->user != NULL ? k->creds->user : "-");
-			goto out;
-		}
-		curl_slist_free_all(hdrs);
-		if (kube_headers(k, body != NULL ? content_type : NULL,
-		    &hdrs) == -1) {
-			snprintf(err, errlen, "%s %s: out of memory", method,
-			    path);
-			goto out;
-		}
-		cc = http_perform(k->http, method, url, text, hdrs, &code);
-		json_decref(doc);
-		doc = cc == CURLE_OK ? http_json(k->http, &bad) : NULL;
-		if (cc == CURLE_OK && code >= 200 && code <= 299) {
-			if (bad) {
-				snprintf(err, errlen, "%s %s: the API server "
-				    "answered %ld with invalid JSON", method,
-				    path, code);
-				*status = code;
-				goto out;
-			}
-			rc = 0;
-			break;
-		}
-		/* A 401 may mean the credential rotated under us: fetch it
-		 * again (plugin, token file) and try once more. */
-		if (cc == CURLE_OK && code == 401 && !reauth &&
-		    (k->creds->exec != NULL || k->creds->token_file != NULL)) {
-			reauth = true;
-			k->creds->exec_done = false;
-			memset(&k->creds->token_mtime, 0,
-			    sizeof(k->creds->token_mtime));
-			continue;
-		}
-		if (cc != CURLE_OK) {
-			snprintf(msg, sizeof(msg), "%s: %s", k->creds->server,
-			    http_error(k->http, cc));
-			if (cc == CURLE_PEER_FAILED_VERIFICATION ||
-			    cc == CURLE_SSL_CACERT_BADFILE)
-				kube_tls_hint(k->creds, msg, sizeof(msg));
-		} else
-			kube_status_message(code, doc, msg, sizeof(msg));
-		delay = http_retry_delay(attempt, code,
-		    http_retry_after(k->http), (int)cc);
-		if (delay < 0) {
-			snprintf(err, errlen, "%s %s: %s%s", method, path, msg,
-			    http_too_big(k->http) ? " (response too large)" : "");
-			if (attempt > 0 && strlen(err) + 40 < errlen)
-				snprintf(err + strlen(err), errlen - strlen(err),
-				    " (after %d attempts)", attempt + 1);
-			break;
-		}
-		log_warn("%s %s: %s; retrying in about %ld ms", method, path,
-		    msg, delay);
-		http_backoff(k->http, delay);
-	}
-	*status = code;
-	if (resp != NULL) {
-		*resp = doc;
-		doc = NULL;
-	}
+	x.url = url;
+	x.body = text;
+	rc = http_exchange(k->http, &x, status, resp, err, errlen);
 out:
-	json_decref(doc);
-	curl_slist_free_all(hdrs);
 	free(url);
 	free(text);
 	return rc;

@@ -15,3 +15,6 @@ expect_in "$T/err" 'meduse: cannot reach your workspace: no such workspace'
 expect_rc 255 gw_ssh alice 'alice+Bad_WS' echo should-not-run
 expect_in "$T/err" 'Permission denied \(publickey\)'
 expect_in "$T/gateway.log" 'user \(invalid login name\) from 127\.0\.0\.1 key SHA256:[^ ]+: refused'
+# A client that opens no session (ssh -N) is told by the disconnect message.
+GW_LOGLEVEL=INFO expect_rc 255 gw_ssh alice alice+gpu -N --
+expect_in "$T/err" 'Received disconnect from .*meduse: cannot reach your workspace: no such workspace'
