@@ -14,7 +14,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib $(PKG_CFLAGS) \
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib -Ishell $(PKG_CFLAGS) \
             -DMEDUSE_VERSION=\"$(VERSION)\"
 LDLIBS   += $(PKG_LIBS) -lpam
 # Each program loads only the libraries it uses: meduse-authorized-keys runs
@@ -33,6 +33,8 @@ ACCOUNTD_CORE  := $(filter-out $(ACCOUNTD_MAIN) $(ACCOUNTCTL_SRC),$(wildcard acc
 AKEYS_SRC      := $(wildcard sshd-plugin/authorized_keys*.c)
 SSHD_SRC       := $(filter-out $(AKEYS_SRC),$(wildcard sshd-plugin/*.c))
 PAM_SRC        := $(wildcard pam/*.c)
+SHELL_MAIN     := shell/main.c
+SHELL_LIB_SRC  := $(filter-out $(SHELL_MAIN),$(wildcard shell/*.c))
 UNIT_SRC       := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC       := $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -40,9 +42,13 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBMEDUSE  := $(BUILD)/lib/libmeduse.a
 LIBACCTD   := $(BUILD)/lib/libaccountd.a
+LIBSHELL   := $(BUILD)/lib/libshell.a
 BINS       := $(BUILD)/bin/accountd $(BUILD)/bin/accountctl $(BUILD)/bin/meduse-authorized-keys
 ifneq ($(SSHD_SRC),)
 BINS       += $(BUILD)/bin/meduse-sshd
+endif
+ifneq ($(wildcard $(SHELL_MAIN)),)
+BINS       += $(BUILD)/bin/meduse-shell
 endif
 PAMMOD     := $(BUILD)/lib/pam_meduse.so
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -57,7 +63,7 @@ tests: all $(UNIT_BINS)
 deps:
 	@scripts/deps.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard lib/*.h accountd/*.h sshd-plugin/*.h pam/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard lib/*.h accountd/*.h sshd-plugin/*.h pam/*.h shell/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -66,6 +72,10 @@ $(LIBMEDUSE): $(call obj,$(LIB_SRC))
 	rm -f $@ && ar rcs $@ $^
 
 $(LIBACCTD): $(call obj,$(ACCOUNTD_CORE))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSHELL): $(call obj,$(SHELL_LIB_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -89,7 +99,13 @@ $(BUILD)/bin/meduse-authorized-keys: $(call obj,$(AKEYS_SRC)) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(AKEYS_LDFLAGS) -o $@ $^ -ljansson -lyaml
 
-$(BUILD)/bin/meduse-sshd: $(call obj,$(SSHD_SRC)) $(LIBMEDUSE)
+$(BUILD)/bin/meduse-sshd: $(call obj,$(SSHD_SRC)) $(LIBSHELL) $(LIBMEDUSE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The standalone restricted shell for stock OpenSSH; it shares the
+# gateway's route and upstream code (sshd-plugin/route.c, upstream.c).
+$(BUILD)/bin/meduse-shell: $(call obj,$(SHELL_MAIN) sshd-plugin/route.c sshd-plugin/upstream.c) $(LIBSHELL) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -99,14 +115,14 @@ $(PAMMOD): $(call obj,$(PAM_SRC)) $(LIBMEDUSE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBACCTD) $(LIBMEDUSE) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBACCTD) $(LIBSHELL) $(LIBMEDUSE) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iaccountd $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka
 
 # libFuzzer targets need clang; they are built from source, not from $(BUILD)/obj.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(SHELL_LIB_SRC) $(LIB_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Iaccountd $(PKG_CFLAGS) \
+	$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Ishell -Iaccountd $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lpam
 
 fuzz: $(FUZZ_BINS)

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "meduse-sshd.h"
+#include "shell.h"
 
 typedef int (*channel_fn)(struct conn *, ssh_message);
 
@@ -188,6 +189,8 @@ chan_req_pty(struct conn *c, ssh_message msg)
 	channel_up_blocking(c, 1);
 	r = ssh_channel_request_pty_size(rc->up, term != NULL ? term : "xterm", w, h);
 	channel_up_blocking(c, 0);
+	if (r == SSH_OK)
+		rc->pty = true;
 	return channel_reply(msg, channel_up_result(c, r));
 }
 
@@ -256,6 +259,12 @@ chan_req_exec(struct conn *c, ssh_message msg)
 
 	if (rc == NULL || cmd == NULL)
 		return channel_reply(msg, -1);
+	/* meduse's built-ins are the gateway's: the workspace's twin of
+	 * this session is closed unused, the session is answered here. */
+	if (shell_is_builtin(cmd, strlen(cmd))) {
+		relay_chan_builtin(rc, cmd);
+		return channel_reply(msg, 0);
+	}
 	channel_up_blocking(c, 1);
 	r = ssh_channel_request_exec(rc->up, cmd);
 	channel_up_blocking(c, 0);

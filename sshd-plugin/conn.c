@@ -23,6 +23,7 @@
 #include "log.h"
 #include "text.h"
 #include "meduse-sshd.h"
+#include "local.h"
 
 static struct conn	conn_state;
 static volatile sig_atomic_t	conn_sig_term;	/* the gateway is stopping */
@@ -67,6 +68,7 @@ static void
 conn_finish(struct conn *c, int status)
 {
 	relay_close_all(c);
+	local_close_all(c);
 	if (c->upstream != NULL) {
 		if (c->event != NULL)
 			ssh_event_remove_session(c->event, c->upstream);
@@ -101,6 +103,7 @@ void
 conn_disconnect(struct conn *c, const char *reason)
 {
 	struct relay_chan *rc;
+	struct lsess *ls;
 	struct pollfd pfd;
 	char buf[4096];
 	int fd, i;
@@ -118,6 +121,8 @@ conn_disconnect(struct conn *c, const char *reason)
 	 * touch them again (relay_close_all() skips NULL ones). */
 	for (rc = c->chans; rc != NULL; rc = rc->next)
 		rc->down = NULL;
+	for (ls = c->lsess; ls != NULL; ls = ls->next)
+		ls->ch = NULL;
 	if (fd == -1)
 		return;
 	shutdown(fd, SHUT_WR);
@@ -152,41 +157,43 @@ conn_banner(void *arg, const char *line)
 void
 conn_route(struct conn *c)
 {
+	bool not_running;
+
 	/* The user is known: starting a workspace may take longer than the
 	 * login grace time, and is bounded by coder.start_timeout instead. */
 	alarm(0);
 	route_clear(&c->route);
-	/* A failure is told on the session's stderr (local.c), which every
+	/* Only a look: a workspace that is not running is started by the
+	 * first session that needs it (local.c), not for `meduse stop`.  A
+	 * failure is told on the session's stderr (local.c), which every
 	 * client shows; a banner could be hidden by the client's LogLevel. */
-	c->routed = route_resolve(c->cfg, c->account, c->workspace, conn_banner,
-	    c, &c->route, c->route_err, sizeof(c->route_err)) == 0;
+	c->routed = route_resolve(c->cfg, c->account, c->workspace, false,
+	    conn_banner, c, &c->route, &not_running, c->route_err,
+	    sizeof(c->route_err)) == 0;
+	c->deferred = !c->routed && not_running;
 }
 
-/*
- * Connects to the workspace once the user is known.  On failure the client
- * is disconnected with a one-line reason, which OpenSSH's client prints.
- */
-int
-conn_upstream_ensure(struct conn *c)
+/* Connects to the routed workspace: 0, or -1 with err. */
+static int
+conn_upstream_open(struct conn *c, char *err, size_t errlen)
 {
 	struct route r;
-	char err[512], reason[640];
 	int rc = -1;
 
 	if (c->upstream != NULL)
 		return 0;
 	memset(&r, 0, sizeof(r));
 	if (!c->routed) {
-		snprintf(err, sizeof(err), "%s", c->route_err);
-		goto fail;
+		snprintf(err, errlen, "%s", c->route_err);
+		goto out;
 	}
 	/* The route is used once: it moves here. */
 	r = c->route;
 	memset(&c->route, 0, sizeof(c->route));
 	c->routed = false;
 	if (upstream_connect(c->cfg, &r, &c->upstream, &c->upstream_pid, err,
-	    sizeof(err)) == -1)
-		goto fail;
+	    errlen) == -1)
+		goto out;
 	if (r.command)
 		log_info("user %s from %s: connected to workspace %s (command %s, "
 		    "as %s)", c->login, c->peer, r.workspace, r.argv[0], r.user);
@@ -197,24 +204,62 @@ conn_upstream_ensure(struct conn *c)
 	/* Channels the workspace opens towards the client: -R, -A, -X. */
 	ssh_set_message_callback(c->upstream, channel_upstream_message, c);
 	if (ssh_event_add_session(c->event, c->upstream) != SSH_OK) {
-		snprintf(err, sizeof(err), "internal error (event)");
-		goto fail;
-	}
-	rc = 0;
-	goto out;
-fail:
-	log_warn("user %s from %s: workspace unreachable: %s", c->login, c->peer,
-	    err);
-	if (c->upstream != NULL) {
+		snprintf(err, errlen, "internal error (event)");
 		ssh_free(c->upstream);
 		c->upstream = NULL;
+		goto out;
 	}
+	rc = 0;
+out:
+	if (rc == -1)
+		log_warn("user %s from %s: workspace unreachable: %s", c->login,
+		    c->peer, err);
+	route_clear(&r);
+	return rc;
+}
+
+/*
+ * Connects to the workspace once the user is known.  On failure the client
+ * is disconnected with a one-line reason, which OpenSSH's client prints.
+ */
+int
+conn_upstream_ensure(struct conn *c)
+{
+	char err[512], reason[640];
+
+	if (conn_upstream_open(c, err, sizeof(err)) == 0)
+		return 0;
 	snprintf(reason, sizeof(reason), "meduse: cannot reach your workspace: %s",
 	    err);
 	conn_disconnect(c, reason);
-out:
-	route_clear(&r);
-	return rc;
+	return -1;
+}
+
+/*
+ * A deferred login's workspace, now that a session needs it: started
+ * (progress to progress, when there is a session to show it on) and
+ * connected.  -1 with err when it cannot be.
+ */
+int
+conn_connect(struct conn *c, route_progress_fn progress, void *arg, char *err,
+    size_t errlen)
+{
+	if (c->upstream != NULL)
+		return 0;
+	if (!c->routed) {
+		route_clear(&c->route);
+		log_info("user %s from %s: starting the workspace for a session",
+		    c->login, c->peer);
+		if (route_resolve(c->cfg, c->account, c->workspace, true,
+		    progress, arg, &c->route, NULL, err, errlen) == -1) {
+			log_warn("user %s from %s: workspace unreachable: %s",
+			    c->login, c->peer, err);
+			snprintf(c->route_err, sizeof(c->route_err), "%s", err);
+			return -1;
+		}
+		c->routed = true;
+	}
+	return conn_upstream_open(c, err, errlen);
 }
 
 void
@@ -281,16 +326,22 @@ conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
 	alarm(0);
 	close(c->startup_fd);
 	c->startup_fd = -1;
-	/* No workspace: tell the user on the session they open (local.c). */
+	/* No workspace yet: local.c answers the sessions, and starts a
+	 * deferred one's workspace when a session needs it. */
 	if (!c->routed) {
-		log_warn("user %s from %s: workspace unreachable: %s", c->login,
-		    c->peer, c->route_err);
+		if (c->deferred)
+			log_info("user %s from %s: %s: started when a session "
+			    "needs it", c->login, c->peer, c->route_err);
+		else
+			log_warn("user %s from %s: workspace unreachable: %s",
+			    c->login, c->peer, c->route_err);
 		c->local = true;
-		local_run_conn(c);
-		log_info("user %s from %s: disconnected", c->login, c->peer);
-		conn_finish(c, 0);
-	}
-	if (conn_upstream_ensure(c) == -1)
+		if (local_run_conn(c) == 0) {
+			log_info("user %s from %s: disconnected", c->login,
+			    c->peer);
+			conn_finish(c, 0);
+		}
+	} else if (conn_upstream_ensure(c) == -1)
 		conn_finish(c, 0);
 
 	sa.sa_handler = conn_on_term;
@@ -302,6 +353,7 @@ conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
 		rc = ssh_event_dopoll(c->event, held ? GW_RELAY_HOLD_MS :
 		    conn_poll_ms(c));
 		held = relay_flush(c, rc == SSH_AGAIN);
+		local_step(c);
 		if (conn_sig_term) {
 			log_info("user %s from %s: the gateway is stopping: closing "
 			    "the connection", c->login, c->peer);

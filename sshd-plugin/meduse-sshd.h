@@ -64,6 +64,7 @@ struct route {
 };
 
 struct relay_chan;
+struct lsess;
 
 /* One client connection, in its own child process. */
 struct conn {
@@ -101,6 +102,10 @@ struct conn {
 	struct route		 route;
 	bool			 routed;	/* route is set */
 	bool			 local;		/* no upstream: local.c answers */
+	bool			 deferred;	/* the workspace is not running:
+						   started by the first session
+						   that needs it (local.c) */
+	struct lsess		*lsess;		/* sessions answered here */
 	int			 local_told;	/* sessions told the reason */
 	char			 route_err[512];	/* else why not */
 };
@@ -109,6 +114,9 @@ struct conn {
 struct relay_chan {
 	struct conn	*conn;
 	const char	*kind;			/* "session", "direct-tcpip", ... */
+	bool		 pty;			/* a pty was granted (session) */
+	char		*builtin;		/* its exec is meduse's: to hand
+						   over to local.c (relay.c) */
 	ssh_channel	 down;			/* client side */
 	ssh_channel	 up;			/* upstream side */
 	struct ssh_channel_callbacks_struct down_cb;
@@ -131,10 +139,15 @@ int	listen_run(const char *cfg_path, struct config *cfg);
 /* hostkey.c */
 int	hostkey_setup(const struct config *cfg, ssh_bind bind);
 
+/* One line of progress while a workspace is found or started. */
+typedef void	(*route_progress_fn)(void *arg, const char *line);
+
 /* conn.c */
 void	conn_run(const struct config *cfg, ssh_bind bind, int fd,
 	    const char *peer, int startup_fd) __attribute__((noreturn));
 int	conn_upstream_ensure(struct conn *c);
+int	conn_connect(struct conn *c, route_progress_fn progress, void *arg,
+	    char *err, size_t errlen);
 void	conn_disconnect(struct conn *c, const char *reason);
 
 /* timers.c */
@@ -156,16 +169,18 @@ int	pam_account_check(const struct config *cfg, const char *account,
  * progress to the client as authentication banners. */
 void	conn_route(struct conn *c);
 
-/* local.c: sessions the gateway answers itself (no workspace) */
+/* local.c, local_session.c: sessions the gateway answers itself */
 int	local_message(struct conn *c, ssh_message msg);
-void	local_run_conn(struct conn *c);
+int	local_run_conn(struct conn *c);
+void	local_step(struct conn *c);
+void	local_builtin(struct conn *c, ssh_channel ch, const char *cmd, bool pty);
+void	local_close_all(struct conn *c);
 
 /* route.c */
-/* One line of progress while a workspace is found or started. */
-typedef void	(*route_progress_fn)(void *arg, const char *line);
 int	route_resolve(const struct config *cfg, const char *account,
-	    const char *workspace, route_progress_fn progress, void *arg,
-	    struct route *out, char *err, size_t errlen);
+	    const char *workspace, bool start, route_progress_fn progress,
+	    void *arg, struct route *out, bool *not_running, char *err,
+	    size_t errlen);
 void	route_clear(struct route *r);
 
 /* upstream.c */
@@ -181,6 +196,7 @@ int	channel_upstream_message(ssh_session session, ssh_message msg,
 struct relay_chan *relay_chan_new(struct conn *c, const char *kind,
 	    ssh_channel down, ssh_channel up);
 bool	relay_flush(struct conn *c, bool idle);
+void	relay_chan_builtin(struct relay_chan *rc, const char *cmd);
 void	relay_close_all(struct conn *c);
 
 #endif

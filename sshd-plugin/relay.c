@@ -120,6 +120,8 @@ relay_down_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 
 	(void)s;
 	(void)ch;
+	if (rc->builtin != NULL)
+		return 0;		/* the built-in's input: left to it */
 	rc->conn->data_seen = true;	/* gateway.idle_timeout (conn.c) */
 	is_stderr = is_stderr != 0;
 	return relay_move(rc->up, rc->up_closed || rc->up_close_sent,
@@ -280,10 +282,13 @@ relay_chan_free(struct relay_chan *rc)
 	struct relay_chan_priv *p = PRIV(rc);
 	int i;
 
-	ssh_remove_channel_callbacks(rc->down, &rc->down_cb);
+	if (rc->down != NULL) {
+		ssh_remove_channel_callbacks(rc->down, &rc->down_cb);
+		ssh_channel_free(rc->down);
+	}
 	ssh_remove_channel_callbacks(rc->up, &rc->up_cb);
-	ssh_channel_free(rc->down);
 	ssh_channel_free(rc->up);
+	free(rc->builtin);
 	for (i = 0; i < 2; i++) {
 		free(p->down[i].carry);
 		free(p->up[i].carry);
@@ -292,17 +297,47 @@ relay_chan_free(struct relay_chan *rc)
 }
 
 /*
+ * Takes a session out of the relay, its exec being a built-in (local.c).
+ * The request arrives inside libssh's dispatch, possibly from under
+ * relay_flush() itself: the session is only marked here, held still (its
+ * input stays in libssh's buffer for the built-in), and handed over by
+ * relay_flush() at its next pass; the workspace's twin is then closed
+ * unused.
+ */
+void
+relay_chan_builtin(struct relay_chan *rc, const char *cmd)
+{
+	free(rc->builtin);
+	rc->builtin = xstrdup(cmd);
+}
+
+/* relay_flush(): the hand-over of a session marked above. */
+static void
+relay_chan_detach(struct conn *c, struct relay_chan *rc)
+{
+	ssh_channel down = rc->down;
+	char *cmd = rc->builtin;
+
+	ssh_remove_channel_callbacks(rc->down, &rc->down_cb);
+	rc->down = NULL;
+	rc->builtin = NULL;
+	local_builtin(c, down, cmd, rc->pty);
+	free(cmd);
+	relay_chan_free(rc);
+}
+
+/*
  * Writes the carry first, then drains libssh's buffer of `from` into `to`:
  * everything that fits the window when `all`, else whole packets only.
  */
 static void
 relay_drain(ssh_channel from, ssh_channel to, bool gone, struct relay_dir *d,
-    int is_stderr, bool *pending, bool all)
+    int is_stderr, bool *pending, bool all, char *const *halt)
 {
 	uint32_t win, n;
 	int avail, r, w;
 
-	while (!gone && (d->len > 0 || *pending)) {
+	while (!gone && *halt == NULL && (d->len > 0 || *pending)) {
 		if ((win = ssh_channel_window_size(to)) == 0)
 			return;
 		if (d->len > 0) {
@@ -384,10 +419,10 @@ relay_chan_step(struct relay_chan *rc, bool idle)
 	for (i = 0; i < 2; i++) {
 		relay_drain(rc->up, rc->down, down_gone, &p->down[i], i,
 		    &rc->up_pending[i], relay_release(&p->down[i], idle,
-		    rc->up_eof || rc->up_closed));
+		    rc->up_eof || rc->up_closed), &rc->builtin);
 		relay_drain(rc->down, rc->up, up_gone, &p->up[i], i,
 		    &rc->down_pending[i], relay_release(&p->up[i], idle,
-		    rc->down_eof || rc->down_closed));
+		    rc->down_eof || rc->down_closed), &rc->builtin);
 	}
 	if (relay_drained(rc->up_pending, p->down) && !down_gone) {
 		if ((rc->up_eof || rc->up_closed) && !rc->down_eof_sent) {
@@ -439,6 +474,12 @@ relay_flush(struct conn *c, bool idle)
 
 	relay_round++;
 	while ((rc = *pp) != NULL) {
+		if (rc->builtin != NULL) {
+			*pp = rc->next;
+			c->nchans--;
+			relay_chan_detach(c, rc);
+			continue;
+		}
 		if (relay_chan_step(rc, idle))
 			held = true;
 		if (rc->down_closed && rc->down_close_sent && rc->up_closed &&

@@ -17,6 +17,7 @@
 
 #include "client.h"
 #include "meduse-sshd.h"
+#include "shell.h"
 #include "xmalloc.h"
 
 #define ROUTE_MAX_ARGV	64
@@ -88,72 +89,26 @@ bad:
 /*
  * coder and kubernetes resolvers: accountd answers with a job at once and
  * finds (or starts) the workspace on its own thread; each event is passed
- * to progress as it comes, until the route or the reason it failed.
+ * to progress as it comes, until the route or the reason it failed.  With
+ * start false, a workspace that is not running is not started: the answer
+ * is -1 with *not_running set (the login goes on without a route until a
+ * session needs one: `meduse status` must not start the workspace).
  */
-static int
-route_follow(struct client *cl, json_int_t job, uint64_t start_timeout_ms,
-    route_progress_fn progress, void *arg, json_t **route, char *err,
-    size_t errlen)
-{
-	struct timespec ts = { 0, 300 * 1000000L };
-	struct client_error cerr;
-	json_t *params, *res = NULL, *ev;
-	json_int_t since = 0;
-	/* accountd bounds the search by coder.start_timeout; this bounds the
-	 * wait should accountd itself stall. */
-	time_t end = time(NULL) + 60 + (time_t)(start_timeout_ms / 1000);
-	size_t i;
-	int rc = -1;
-
-	*route = NULL;
-	for (;;) {
-		if (time(NULL) >= end) {
-			snprintf(err, errlen, "the account service gave no answer "
-			    "in time; ask an admin");
-			return -1;
-		}
-		params = json_pack("{s:I, s:I}", "job", job, "since", since);
-		if (params == NULL || client_call(cl, "route.job", params, &res,
-		    &cerr) == -1) {
-			json_decref(params);
-			snprintf(err, errlen, "the account service failed while "
-			    "starting your workspace (%s)", params ?
-			    proto_err_name(cerr.code) : "out of memory");
-			return -1;
-		}
-		json_decref(params);
-		json_array_foreach(json_object_get(res, "events"), i, ev)
-			if (json_is_string(ev) && progress != NULL)
-				progress(arg, json_string_value(ev));
-		since = json_integer_value(json_object_get(res, "next"));
-		if (json_is_true(json_object_get(res, "done")))
-			break;
-		json_decref(res);
-		res = NULL;
-		nanosleep(&ts, NULL);
-	}
-	if ((*route = json_incref(json_object_get(res, "route"))) != NULL)
-		rc = 0;
-	else
-		snprintf(err, errlen, "%s", json_string_value(json_object_get(res,
-		    "error")) ? json_string_value(json_object_get(res, "error")) :
-		    "no route");
-	json_decref(res);
-	return rc;
-}
-
 int
 route_resolve(const struct config *cfg, const char *account, const char *workspace,
-    route_progress_fn progress, void *arg, struct route *out, char *err,
-    size_t errlen)
+    bool start, route_progress_fn progress, void *arg, struct route *out,
+    bool *not_running, char *err, size_t errlen)
 {
 	struct client_error cerr;
 	struct client *cl = NULL;
-	json_t *params = NULL, *res = NULL, *route = NULL;
+	json_t *params = NULL, *res = NULL, *route = NULL, *done = NULL;
+	const char *e;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	params = json_pack("{s:s}", "name", account);
+	if (not_running != NULL)
+		*not_running = false;
+	params = json_pack("{s:s, s:b}", "name", account, "start", start);
 	if (params == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -173,10 +128,18 @@ route_resolve(const struct config *cfg, const char *account, const char *workspa
 		goto out;
 	}
 	if (json_is_integer(json_object_get(res, "job"))) {
-		if (route_follow(cl, json_integer_value(json_object_get(res,
-		    "job")), cfg->coder.start_timeout_ms, progress, arg, &route,
+		if (shell_job_follow(cl, json_integer_value(json_object_get(res,
+		    "job")), cfg->coder.start_timeout_ms, progress, arg, &done,
 		    err, errlen) == -1)
 			goto out;
+		if ((route = json_incref(json_object_get(done, "route"))) == NULL) {
+			e = json_string_value(json_object_get(done, "error"));
+			snprintf(err, errlen, "%s", e != NULL ? e : "no route");
+			if (not_running != NULL)
+				*not_running = json_is_true(json_object_get(done,
+				    "not_running"));
+			goto out;
+		}
 	} else
 		route = json_incref(res);
 	if (route_parse(route, out, err, errlen) == -1) {
@@ -189,5 +152,6 @@ out:
 	json_decref(params);
 	json_decref(res);
 	json_decref(route);
+	json_decref(done);
 	return rc;
 }
