@@ -8,6 +8,7 @@ DESTDIR  ?=
 SAN      ?= 0
 CC       ?= cc
 FUZZCC   ?= clang
+GATEWAY_GROUP ?= meduse
 
 PKGS     := libssh jansson yaml-0.1 sqlite3 libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -157,8 +158,16 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 	    $(DESTDIR)$(PREFIX)/lib/security $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)/etc/meduse \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(BUILD)/bin/accountctl $(DESTDIR)$(PREFIX)/bin/
+	# meduse-shell speaks for its user to accountd: setgid to the gateway
+	# group when that group exists (else see meduse-shell(1)).
+	install -m 0755 $(BUILD)/bin/meduse-shell $(DESTDIR)$(PREFIX)/bin/
+	if getent group $(GATEWAY_GROUP) >/dev/null; then \
+	    chgrp $(GATEWAY_GROUP) $(DESTDIR)$(PREFIX)/bin/meduse-shell && \
+	    chmod 2755 $(DESTDIR)$(PREFIX)/bin/meduse-shell; fi
+	if ls docs/reference/man/*.1 >/dev/null 2>&1; then \
+	    install -m 0644 docs/reference/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
 	install -m 0755 $(BUILD)/bin/accountd $(BUILD)/bin/meduse-authorized-keys \
 	    $(BUILD)/bin/meduse-sshd $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(PAMMOD) $(DESTDIR)$(PREFIX)/lib/security/

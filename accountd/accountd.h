@@ -25,6 +25,8 @@ struct kube;
 #define ACCOUNTD_MAX_CONN	64	/* open client connections */
 #define ACCOUNTD_IDLE_MS	30000	/* a silent client is dropped after this */
 #define ACCOUNTD_MAX_UNPRIV	4	/* connections of peers in neither group */
+/* The account's ResourceQuota (kdesired.c makes it, self_job.c reads it). */
+#define KDESIRED_QUOTA_NAME	"meduse-quota"
 #define DATE_LEN		11	/* "YYYY-MM-DD" + NUL */
 
 /* What a peer may call; a method's entry names the least it needs. */
@@ -152,12 +154,23 @@ int	db_account_set_gateway_key(sqlite3 *db, int64_t id, const char *pubkey);
 int	 api_route_resolve(struct call *c);
 int	 api_route_job(struct call *c);
 int	 api_route_activity(struct call *c);
+/* The account "name", which must be active. */
+int	 api_route_account(struct call *c, struct account *a);
+/* That, and its workspace "workspace" ("" or absent: the default one). */
+int	 api_route_target(struct call *c, struct account *a, char *wsname,
+	    size_t len);
+
+/* rjob.c: jobs on threads of their own (route_job.h) */
+#define RJOB_FULL	(-2)		/* every slot is taken */
+#define RJOB_BUSY	(-3)		/* the account has enough jobs running */
+/* {action, account, workspace, done, next, events[, result | error]
+ * [, not_running]}, or NULL */
+json_t	*rjob_get(unsigned long id, size_t since);
 
 /* route_job.c: finding and starting a workspace, one thread per login */
-unsigned long route_job_start(const struct config *cfg, const char *account,
-	    const char *workspace);
-/* {account, workspace, done, next, events[, result | error]}, or NULL */
-json_t	*route_job_get(unsigned long id, size_t since);
+/* 0, or rjob_start's failures; start false: a peek (route_job.h). */
+int	 route_job_start(const struct config *cfg, const char *account,
+	    const char *workspace, bool start, unsigned long *id);
 /* One Coder usage report for the workspace, in the background. */
 int	 route_activity_start(const struct config *cfg, const char *account,
 	    const char *workspace);
@@ -294,6 +307,22 @@ int	 api_keys_insert(struct call *c, const struct account *a, json_t *keys,
 /* api_auth.c */
 int	 api_auth_login(struct call *c);
 int	 api_auth_refused(struct call *c);
+
+/* api_self.c: what a user may do to their own account (meduse-shell) */
+int	 api_self_keys(struct call *c);
+int	 api_self_key_add(struct call *c);
+int	 api_self_key_rm(struct call *c);
+int	 api_self_job(struct call *c);
+
+/* self_job.c */
+#define SELF_JOB_ACTIONS	"status, quota, start, stop or restart"
+/* 1 when action needs route.resolver coder, 0 if not, -1: no such action. */
+int	 self_job_needs_coder(const char *action);
+/* The job of action (status, quota, start, stop, restart), with what the
+ * API read for it (input, taken over); 0 or rjob_start's failures. */
+int	 self_job_start(const struct config *cfg, const char *account,
+	    const char *workspace, const char *action, json_t *input,
+	    unsigned long *id);
 
 /* api_audit.c */
 int	 api_audit_list(struct call *c);

@@ -58,11 +58,18 @@ static const struct api_method api_methods[] = {
 	/* Not a change: it writes its own audit row, rate-limited (api_auth.c). */
 	{ "auth.refused", PRIV_GATEWAY, 0,
 	  "user fingerprint source reason attempts", api_auth_refused, 0 },
-	{ "route.resolve", PRIV_GATEWAY, 0, "name workspace", api_route_resolve, 0 },
+	{ "route.resolve", PRIV_GATEWAY, 0, "name workspace start",
+	  api_route_resolve, 0 },
 	{ "route.job", PRIV_GATEWAY, 0, "job since", api_route_job, 0 },
 	{ "route.activity", PRIV_GATEWAY, 0, "name workspace",
 	  api_route_activity, 0 },
 	{ "server.info", PRIV_GATEWAY, 0, "", api_server_info, 0 },
+	/* meduse-shell's, for the account the gateway authenticated. */
+	{ "self.keys", PRIV_GATEWAY, 0, "name", api_self_keys, 0 },
+	{ "self.key_add", PRIV_GATEWAY, 1, "name key by", api_self_key_add, 0 },
+	{ "self.key_rm", PRIV_GATEWAY, 1, "name fingerprint by", api_self_key_rm,
+	  0 },
+	{ "self.job", PRIV_GATEWAY, 0, "name workspace action", api_self_job, 0 },
 };
 
 /* Refuses a parameter the method does not take: a typo must not pass silently. */

@@ -4,6 +4,7 @@
  * group); the answer names the upstream and the gateway key to log in with.
  * static answers at once; coder and kubernetes start a route job
  * (route_job.c) that the gateway polls with route.job, showing its events.
+ * route.job also gives the outcome of self.job's jobs (self_job.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,16 +96,36 @@ api_route_list(struct call *c, const struct account *a, const char *ws)
 	    "none");
 }
 
+/* Locked (deleted too) and expired accounts get nothing. */
+static int
+api_route_active(struct call *c, const struct account *a)
+{
+	enum account_state st;
+
+	if ((st = account_state(a)) != ACCOUNT_ACTIVE)
+		return api_fail(c, API_ERR_CONFLICT, "account %s is %s", a->name,
+		    account_state_name(st));
+	return 0;
+}
+
+/* The account ("name"), which must be active. */
+int
+api_route_account(struct call *c, struct account *a)
+{
+	if (api_get_account(c, a) == -1)
+		return -1;
+	return api_route_active(c, a);
+}
+
 /*
  * The account ("name", which must be active) and its workspace
  * ("workspace", "" or absent for the default one) into wsname.
  */
-static int
+int
 api_route_target(struct call *c, struct account *a, char *wsname, size_t len)
 {
 	const char *ws;
 	char err[256];
-	enum account_state st;
 	int r;
 
 	if (api_get_account(c, a) == -1)
@@ -113,9 +134,8 @@ api_route_target(struct call *c, struct account *a, char *wsname, size_t len)
 		return -1;
 	if (ws && *ws && names_check_workspace(ws, err, sizeof(err)) == -1)
 		return api_fail(c, API_ERR_INVALID, "%s", err);
-	if ((st = account_state(a)) != ACCOUNT_ACTIVE)
-		return api_fail(c, API_ERR_CONFLICT, "account %s is %s", a->name,
-		    account_state_name(st));
+	if (api_route_active(c, a) == -1)
+		return -1;
 	r = db_workspace_find(c->ad->db, a->id, ws ? ws : "", wsname, len);
 	if (r == DB_NOTFOUND)
 		return api_route_list(c, a, ws);
@@ -130,10 +150,16 @@ api_route_resolve(struct call *c)
 	struct config *cfg = c->ad->cfg;
 	struct account a;
 	char wsname[NAME_MAX_LEN + 1];
+	json_t *start = json_object_get(c->params, "start");
 	unsigned long job;
 	int rc = -1;
 
 	memset(&a, 0, sizeof(a));
+	if (start != NULL && !json_is_boolean(start)) {
+		api_fail(c, API_ERR_BAD_REQUEST, "parameter \"start\" must be a "
+		    "boolean");
+		goto out;
+	}
 	if (api_route_target(c, &a, wsname, sizeof(wsname)) == -1)
 		goto out;
 	if (strcmp(cfg->route.resolver, "static") == 0) {
@@ -148,7 +174,8 @@ api_route_resolve(struct call *c)
 		    cfg->route.resolver);
 		goto out;
 	}
-	if ((job = route_job_start(cfg, a.name, wsname)) == 0) {
+	if (route_job_start(cfg, a.name, wsname, start == NULL ||
+	    json_is_true(start), &job) != 0) {
 		api_fail(c, API_ERR_CONFLICT, "too many logins are waiting for "
 		    "their workspace: try again in a minute");
 		goto out;
@@ -173,11 +200,18 @@ api_route_job(struct call *c)
 	    json_integer_value(since) < 0)))
 		return api_fail(c, API_ERR_BAD_REQUEST, "\"job\" must be a job id "
 		    "and \"since\" an event index");
-	st = route_job_get((unsigned long)json_integer_value(job), since ?
+	st = rjob_get((unsigned long)json_integer_value(job), since ?
 	    (size_t)json_integer_value(since) : 0);
 	if (st == NULL)
 		return api_fail(c, API_ERR_NOT_FOUND, "no route job %lld",
 		    (long long)json_integer_value(job));
+	/* A self.job's outcome goes as it is, with the action it did. */
+	if (strcmp(json_string_value(json_object_get(st, "action")),
+	    "route") != 0) {
+		c->result = st;
+		return 0;
+	}
+	json_object_del(st, "action");
 	res = json_object_get(st, "result");
 	if (res != NULL) {
 		host = json_string_value(json_object_get(res, "host"));

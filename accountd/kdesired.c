@@ -178,7 +178,7 @@ add_quota(json_t *arr, const struct config *cfg, const char *ns,
 		    "persistentvolumeclaims", sc);
 		bad |= json_object_set_new(hard, key, json_string(q->pvcs));
 	}
-	if (bad != 0 || (o = object("v1", "ResourceQuota", "meduse-quota",
+	if (bad != 0 || (o = object("v1", "ResourceQuota", KDESIRED_QUOTA_NAME,
 	    ns, account)) == NULL) {
 		json_decref(hard);
 		return -1;

@@ -1,18 +1,19 @@
 /*
  * route_job.c: finding (and starting) a workspace for a login, for the
  * coder and kubernetes resolvers.  It may take minutes (a stopped workspace
- * builds), so each login's search runs on its own thread while the event
- * loop keeps answering; the gateway polls route.job and shows each event
- * to the user as it comes.
+ * builds), so each login's search runs as a job (rjob.c) on its own thread
+ * while the event loop keeps answering; the gateway polls route.job and
+ * shows each event to the user as it comes.
  *
  * coder: the workspace is looked up in Coder; a stopped (or failed,
  * canceled) one is started with a build; the build and then the agent are
  * followed until the agent is ready.  Both resolvers then find the pod by
  * the template's labels and require phase Running, Ready and an IP: a pod
  * that moved is found again at the next login, never connected to blindly.
+ * A peek (route.resolve with start false) starts nothing: a workspace that
+ * is not ready ends the job at once, marked not running.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,69 +22,12 @@
 #include "accountd.h"
 #include "coder.h"
 #include "kube.h"
-#include "kubeconfig.h"
 #include "log.h"
-
-#define RJOB_MAX	32		/* logins resolving at once, and recent ones */
-#define RJOB_POLL_MS	1000		/* between two looks at a build */
-#define RJOB_KEEP_S	60		/* a finished job stays readable */
-
-struct rjob {
-	unsigned long	 id;		/* 0: free */
-	bool		 done;
-	char		 account[NAME_MAX_LEN + 1];
-	char		 workspace[NAME_MAX_LEN + 1];
-	json_t		*events;	/* ["line", ...] */
-	json_t		*result;	/* {host, workspace_id} when done well */
-	char		 error[512];	/* when done badly */
-	int64_t		 finished;
-};
-
-static struct {
-	pthread_mutex_t	 mu;
-	struct rjob	 jobs[RJOB_MAX];
-	unsigned long	 next_id;
-	const struct config *cfg;
-} rj = { .mu = PTHREAD_MUTEX_INITIALIZER };
-
-struct rjob_ctx {
-	struct rjob	*job;
-	time_t		 deadline;	/* the whole search: coder.start_timeout */
-	struct coder	*coder;
-	struct kube	*kube;
-	struct kube_creds *creds;
-	char		 ns[128];
-};
-
-static void
-rjob_say(struct rjob *j, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-rjob_say(struct rjob *j, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	pthread_mutex_lock(&rj.mu);
-	json_array_append_new(j->events, json_string(line));
-	pthread_mutex_unlock(&rj.mu);
-}
-
-static void
-rjob_sleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
+#include "route_job.h"
 
 /* "dev (running), gpu (stopped)": what to offer when WS is not there. */
 static void
-rjob_list(struct rjob_ctx *x, char *buf, size_t len)
+route_job_list(struct rjob_ctx *x, char *buf, size_t len)
 {
 	json_t *resp = NULL, *w;
 	char err[256];
@@ -91,7 +35,7 @@ rjob_list(struct rjob_ctx *x, char *buf, size_t len)
 	long status;
 
 	snprintf(buf, len, "none");
-	if (coder_workspace_list(x->coder, x->job->account, &status, &resp, err,
+	if (coder_workspace_list(x->coder, x->account, &status, &resp, err,
 	    sizeof(err)) == -1)
 		goto out;
 	buf[0] = '\0';
@@ -108,13 +52,12 @@ out:
 	json_decref(resp);
 }
 
-/* Follows the workspace until its agent is ready; *id is its Coder id. */
-static int
-rjob_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
+int
+route_job_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
     size_t errlen)
 {
-	const struct config *cfg = rj.cfg;
-	struct rjob *j = x->job;
+	const struct config *cfg = x->cfg;
+	const char *wsname = x->workspace;
 	char last[128] = "", now[128], list[512], path[128];
 	json_t *ws = NULL, *b = NULL;
 	const char *st, *agent, *life, *v;
@@ -123,12 +66,14 @@ rjob_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
 	long status;
 	int rc = -1;
 
-	if (coder_workspace_get(x->coder, j->account, j->workspace, &status, &ws,
+	if (coder_workspace_get(x->coder, x->account, wsname, &status, &ws,
 	    err, errlen) == -1) {
 		if (status == 404) {
-			rjob_list(x, list, sizeof(list));
+			/* Not running, as far as a peek cares. */
+			x->not_running = x->peek;
+			route_job_list(x, list, sizeof(list));
 			snprintf(err, errlen, "you have no workspace \"%s\" (yours: "
-			    "%s)", j->workspace, list);
+			    "%s)", wsname, list);
 		}
 		goto out;
 	}
@@ -145,10 +90,10 @@ rjob_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
 		snprintf(now, sizeof(now), "%s/%s/%s", st, agent, life);
 		if (strcmp(now, last) != 0) {
 			if (strcmp(st, "running") == 0 && *agent != '\0')
-				rjob_say(j, "workspace %s: running, agent %s%s%s",
-				    j->workspace, agent, *life ? ", " : "", life);
+				rjob_say(x, "workspace %s: running, agent %s%s%s",
+				    wsname, agent, *life ? ", " : "", life);
 			else
-				rjob_say(j, "workspace %s: %s", j->workspace, st);
+				rjob_say(x, "workspace %s: %s", wsname, st);
 			snprintf(last, sizeof(last), "%s", now);
 		}
 		if (strcmp(st, "running") == 0 && strcmp(agent, "connected") == 0 &&
@@ -156,16 +101,28 @@ rjob_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
 			rc = 0;
 			break;
 		}
+		/* A peek (route.resolve start false): as it is, no build. */
+		if (x->peek) {
+			x->not_running = true;
+			if (strcmp(st, "running") == 0)
+				snprintf(err, errlen, "workspace %s is running, but "
+				    "its agent is not ready (%s%s%s)", wsname, *agent ?
+				    agent : "none", *life ? ", " : "", life);
+			else
+				snprintf(err, errlen, "workspace %s is %s", wsname,
+				    *st ? st : "in no known state");
+			break;
+		}
 		if (strcmp(st, "running") == 0 && (strcmp(agent, "timeout") == 0 ||
 		    strcmp(life, "start_error") == 0 ||
 		    strcmp(life, "start_timeout") == 0)) {
 			snprintf(err, errlen, "workspace %s is running but its agent "
-			    "did not come up (%s%s%s): ask an admin", j->workspace,
+			    "did not come up (%s%s%s): ask an admin", wsname,
 			    agent, *life ? ", " : "", life);
 			break;
 		}
 		if (strcmp(st, "deleted") == 0 || strcmp(st, "deleting") == 0) {
-			snprintf(err, errlen, "workspace %s is deleted", j->workspace);
+			snprintf(err, errlen, "workspace %s is deleted", wsname);
 			break;
 		}
 		if (started && (strcmp(st, "failed") == 0 ||
@@ -173,7 +130,7 @@ rjob_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
 			v = json_string_value(json_object_get(json_object_get(
 			    json_object_get(ws, "latest_build"), "job"), "error"));
 			snprintf(err, errlen, "workspace %s failed to start%s%s",
-			    j->workspace, v && *v ? ": " : "", v ? v : "");
+			    wsname, v && *v ? ": " : "", v ? v : "");
 			break;
 		}
 		/* Stopped, or failed before we came: start it, once. */
@@ -185,8 +142,8 @@ rjob_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
 			json_decref(b);
 			b = NULL;
 			started = true;
-			rjob_say(j, "starting workspace %s (up to %llus)",
-			    j->workspace, (unsigned long long)(cfg->coder.
+			rjob_say(x, "starting workspace %s (up to %llus)",
+			    wsname, (unsigned long long)(cfg->coder.
 			    start_timeout_ms / 1000));
 		}
 		if (strcmp(st, "pending") == 0 || strcmp(st, "starting") == 0)
@@ -194,7 +151,7 @@ rjob_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
 		if (time(NULL) >= deadline) {
 			snprintf(err, errlen, "workspace %s did not start within "
 			    "%llus (build %s%s%s%s%s): try again later, or ask an "
-			    "admin", j->workspace, (unsigned long long)
+			    "admin", wsname, (unsigned long long)
 			    (cfg->coder.start_timeout_ms / 1000), st, *agent ?
 			    ", agent " : "", agent, *life ? " " : "", life);
 			break;
@@ -213,10 +170,9 @@ out:
 
 /* The Running, Ready pod of the workspace: its IP into host. */
 static int
-rjob_pod(struct rjob_ctx *x, const char *coder_id, char *host, size_t hostlen,
+route_job_pod(struct rjob_ctx *x, const char *coder_id, char *host, size_t hostlen,
     char *err, size_t errlen)
 {
-	struct rjob *j = x->job;
 	char path[256], sel[256];
 	json_t *resp = NULL, *p, *c;
 	const char *phase, *ip;
@@ -232,7 +188,7 @@ rjob_pod(struct rjob_ctx *x, const char *coder_id, char *host, size_t hostlen,
 		snprintf(sel, sizeof(sel), "com.coder.workspace.id=%s", coder_id);
 	else
 		snprintf(sel, sizeof(sel), "com.coder.user.username=%s,"
-		    "com.coder.workspace.name=%s", j->account, j->workspace);
+		    "com.coder.workspace.name=%s", x->account, x->workspace);
 	for (;;) {
 		json_decref(resp);
 		resp = NULL;
@@ -257,7 +213,7 @@ rjob_pod(struct rjob_ctx *x, const char *coder_id, char *host, size_t hostlen,
 			if (phase != NULL && strcmp(phase, "Running") == 0 &&
 			    ready && ip != NULL && *ip != '\0') {
 				snprintf(host, hostlen, "%s", ip);
-				rjob_say(j, "pod %s: ready at %s", json_string_value(
+				rjob_say(x, "pod %s: ready at %s", json_string_value(
 				    json_object_get(json_object_get(p, "metadata"),
 				    "name")), ip);
 				rc = 0;
@@ -266,12 +222,12 @@ rjob_pod(struct rjob_ctx *x, const char *coder_id, char *host, size_t hostlen,
 		}
 		if (time(NULL) >= deadline) {
 			snprintf(err, errlen, "no running, ready pod for workspace "
-			    "%s in %s (labels %s)", j->workspace, x->ns, sel);
+			    "%s in %s (labels %s)", x->workspace, x->ns, sel);
 			goto out;
 		}
 		if (i == 0 && (coder_id == NULL || *coder_id == '\0')) {
 			snprintf(err, errlen, "workspace %s has no pod in %s: is it "
-			    "started?", j->workspace, x->ns);
+			    "started?", x->workspace, x->ns);
 			goto out;
 		}
 		rjob_sleep(RJOB_POLL_MS);
@@ -281,130 +237,32 @@ out:
 	return rc;
 }
 
-static void *
-rjob_main(void *arg)
+/* route.resolve's job: the workspace's pod, started first with coder. */
+static int
+route_job_run(struct rjob_ctx *x, json_t **result, char *err, size_t errlen)
 {
-	struct rjob_ctx x = { .job = arg };
-	struct rjob *j = x.job;
-	const struct config *cfg = rj.cfg;
+	const struct config *cfg = x->cfg;
+	char id[128] = "", host[64];
 
-	x.deadline = time(NULL) + (time_t)(cfg->coder.start_timeout_ms / 1000);
-	char err[512] = "", id[128] = "", host[64];
-	json_t *res = NULL;
-	int r;
-
-
-	if (kdesired_namespace(cfg, j->account, x.ns, sizeof(x.ns)) == -1) {
-		snprintf(err, sizeof(err), "no namespace for %s", j->account);
-		goto out;
-	}
-	r = cfg->kubernetes.in_cluster ? kube_creds_in_cluster(NULL, &x.creds,
-	    err, sizeof(err)) : kubeconfig_load(cfg->kubernetes.kubeconfig,
-	    cfg->kubernetes.context[0] ? cfg->kubernetes.context : NULL,
-	    &x.creds, err, sizeof(err));
-	if (r == -1 || (x.kube = kube_open(x.creds, err, sizeof(err))) == NULL)
-		goto out;
-	if (strcmp(cfg->route.resolver, "coder") == 0) {
-		if ((x.coder = coder_open(cfg->coder.url, cfg->coder.token_file,
-		    err, sizeof(err))) == NULL ||
-		    rjob_coder(&x, id, sizeof(id), err, sizeof(err)) == -1)
-			goto out;
-	}
-	if (rjob_pod(&x, id, host, sizeof(host), err, sizeof(err)) == -1)
-		goto out;
-	res = json_pack("{s:s, s:s}", "host", host, "workspace_id", id);
-out:
-	if (res == NULL && err[0] == '\0')
-		snprintf(err, sizeof(err), "out of memory");
-	if (res == NULL)
-		log_warn("route: %s+%s: %s", j->account, j->workspace, err);
-	coder_close(x.coder);
-	kube_close(x.kube);
-	kube_creds_free(x.creds);
-	pthread_mutex_lock(&rj.mu);
-	j->result = res;
-	snprintf(j->error, sizeof(j->error), "%s", err);
-	j->done = true;
-	j->finished = db_now();
-	pthread_mutex_unlock(&rj.mu);
-	return NULL;
+	x->deadline = time(NULL) + (time_t)(cfg->coder.start_timeout_ms / 1000);
+	if (rjob_open_kube(x, err, errlen) == -1)
+		return -1;
+	if (strcmp(cfg->route.resolver, "coder") == 0 &&
+	    (rjob_open_coder(x, err, errlen) == -1 ||
+	    route_job_coder(x, id, sizeof(id), err, errlen) == -1))
+		return -1;
+	if (route_job_pod(x, id, host, sizeof(host), err, errlen) == -1)
+		return -1;
+	*result = json_pack("{s:s, s:s}", "host", host, "workspace_id", id);
+	return 0;
 }
 
-unsigned long
+int
 route_job_start(const struct config *cfg, const char *account,
-    const char *workspace)
+    const char *workspace, bool start, unsigned long *id)
 {
-	struct rjob *j = NULL;
-	pthread_attr_t attr;
-	pthread_t th;
-	unsigned long id = 0;
-	size_t i;
-
-	pthread_mutex_lock(&rj.mu);
-	rj.cfg = cfg;
-	/* A free slot, else the oldest one finished a while ago: its gateway
-	 * may still be reading the outcome for a moment. */
-	for (i = 0; i < RJOB_MAX; i++) {
-		if (rj.jobs[i].id == 0) {
-			j = &rj.jobs[i];
-			break;
-		}
-		if (rj.jobs[i].done && db_now() - rj.jobs[i].finished >=
-		    RJOB_KEEP_S && (j == NULL || rj.jobs[i].id < j->id))
-			j = &rj.jobs[i];
-	}
-	if (j == NULL)
-		goto out;
-	json_decref(j->events);
-	json_decref(j->result);
-	memset(j, 0, sizeof(*j));
-	snprintf(j->account, sizeof(j->account), "%s", account);
-	snprintf(j->workspace, sizeof(j->workspace), "%s", workspace);
-	j->events = json_array();
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (j->events == NULL || pthread_create(&th, &attr, rjob_main, j) != 0) {
-		pthread_attr_destroy(&attr);
-		json_decref(j->events);
-		memset(j, 0, sizeof(*j));
-		goto out;
-	}
-	pthread_attr_destroy(&attr);
-	j->id = id = ++rj.next_id;
-out:
-	pthread_mutex_unlock(&rj.mu);
-	return id;
-}
-
-json_t *
-route_job_get(unsigned long id, size_t since)
-{
-	json_t *out = NULL, *ev;
-	struct rjob *j;
-	size_t i;
-
-	pthread_mutex_lock(&rj.mu);
-	for (i = 0; i < RJOB_MAX; i++)
-		if (rj.jobs[i].id == id && id != 0)
-			break;
-	if (i == RJOB_MAX)
-		goto out;
-	j = &rj.jobs[i];
-	ev = json_array();
-	for (i = since; i < json_array_size(j->events); i++)
-		json_array_append(ev, json_array_get(j->events, i));
-	out = json_pack("{s:s, s:s, s:b, s:I, s:o}", "account", j->account,
-	    "workspace", j->workspace, "done", j->done, "next",
-	    (json_int_t)json_array_size(j->events), "events", ev);
-	if (out != NULL && j->done) {
-		if (j->result != NULL)
-			json_object_set(out, "result", j->result);
-		else
-			json_object_set_new(out, "error", json_string(j->error));
-	}
-out:
-	pthread_mutex_unlock(&rj.mu);
-	return out;
+	return rjob_start(cfg, account, workspace, "route", !start,
+	    route_job_run, NULL, id);
 }
 
 /*
@@ -413,18 +271,22 @@ out:
  * The workspace is looked up by owner and name, so a gateway can only
  * report for the account it names.
  */
+#define RACTIVITY_MAX	32		/* reports under way at once */
+
 struct ractivity {
+	const struct config *cfg;
 	char	account[NAME_MAX_LEN + 1];
 	char	workspace[NAME_MAX_LEN + 1];
 };
 
-static int ractivity_running;	/* under rj.mu */
+static pthread_mutex_t ractivity_mu = PTHREAD_MUTEX_INITIALIZER;
+static int ractivity_running;	/* under ractivity_mu */
 
 static void *
 ractivity_main(void *arg)
 {
 	struct ractivity *a = arg;
-	const struct config *cfg = rj.cfg;
+	const struct config *cfg = a->cfg;
 	struct coder *c = NULL;
 	json_t *ws = NULL;
 	const char *id, *agent;
@@ -453,9 +315,9 @@ out:
 	json_decref(ws);
 	coder_close(c);
 	free(a);
-	pthread_mutex_lock(&rj.mu);
+	pthread_mutex_lock(&ractivity_mu);
 	ractivity_running--;
-	pthread_mutex_unlock(&rj.mu);
+	pthread_mutex_unlock(&ractivity_mu);
 	return NULL;
 }
 
@@ -472,16 +334,16 @@ route_activity_start(const struct config *cfg, const char *account,
 		return -1;
 	snprintf(a->account, sizeof(a->account), "%s", account);
 	snprintf(a->workspace, sizeof(a->workspace), "%s", workspace);
-	pthread_mutex_lock(&rj.mu);
-	rj.cfg = cfg;
+	a->cfg = cfg;
+	pthread_mutex_lock(&ractivity_mu);
 	/* Reports are best effort: when Coder is slow, skip rather than pile up. */
-	if (ractivity_running >= RJOB_MAX) {
-		pthread_mutex_unlock(&rj.mu);
+	if (ractivity_running >= RACTIVITY_MAX) {
+		pthread_mutex_unlock(&ractivity_mu);
 		free(a);
 		return -1;
 	}
 	ractivity_running++;
-	pthread_mutex_unlock(&rj.mu);
+	pthread_mutex_unlock(&ractivity_mu);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&th, &attr, ractivity_main, a) == 0)
@@ -489,9 +351,9 @@ route_activity_start(const struct config *cfg, const char *account,
 	pthread_attr_destroy(&attr);
 	if (rc == -1) {
 		free(a);
-		pthread_mutex_lock(&rj.mu);
+		pthread_mutex_lock(&ractivity_mu);
 		ractivity_running--;
-		pthread_mutex_unlock(&rj.mu);
+		pthread_mutex_unlock(&ractivity_mu);
 	}
 	return rc;
 }

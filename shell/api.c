@@ -138,7 +138,7 @@ shell_job(struct shell_ctx *ctx, const char *action, const char *ws,
 		goto out;
 	}
 	if (shell_job_follow(cl, json_integer_value(json_object_get(res, "job")),
-	    ctx->cfg->coder.start_timeout_ms, shell_job_event, ctx, &done, err,
+	    2 * ctx->cfg->coder.start_timeout_ms, shell_job_event, ctx, &done, err,
 	    errlen) == -1)
 		goto out;
 	if ((e = json_string_value(json_object_get(done, "error"))) != NULL &&

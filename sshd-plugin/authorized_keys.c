@@ -50,8 +50,8 @@ static void
 akeys_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: " AKEYS_NAME " [-c CONFIG] USER TYPE KEY\n"
-	    "       " AKEYS_NAME " [-c CONFIG] [-f] USER FINGERPRINT\n"
+	    "usage: " AKEYS_NAME " [-c CONFIG] [-s SHELL] USER TYPE KEY\n"
+	    "       " AKEYS_NAME " [-c CONFIG] [-s SHELL] [-f] USER FINGERPRINT\n"
 	    "       " AKEYS_NAME " [-c CONFIG] -t\n"
 	    "\n"
 	    "In sshd_config:\n"
@@ -60,6 +60,9 @@ akeys_usage(FILE *fp)
 	    "\n"
 	    "Prints \"restrict TYPE KEY COMMENT\" when the key is registered to\n"
 	    "USER in accountd and the account is active, otherwise nothing.\n"
+	    "  -s SHELL   print \"restrict,pty,command=\\\"SHELL\\\"\" instead: every\n"
+	    "             session runs meduse-shell (an absolute path), with a pty\n"
+	    "             when the client asks for one\n"
 	    "  -c CONFIG  configuration file (default $" CONFIG_ENV ", then "
 	    CONFIG_DEFAULT_PATH ")\n"
 	    "  -f         the second argument is a SHA256 fingerprint (sshd's %%f)\n"
@@ -153,6 +156,24 @@ akeys_is_word(const char *s, size_t maxlen, const char *allowed)
  * the fingerprint and the line printed is accountd's copy of the key.
  * Returns an exit status.
  */
+/* -s: the forced command, quoted for sshd: absolute, printable, no '"'
+ * or '\\' (sshd's quoting has no way to carry them). */
+static bool
+akeys_shell_ok(const char *s)
+{
+	size_t i;
+
+	if (s[0] != '/' || strlen(s) > 255)
+		return false;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e ||
+		    s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+static const char	*akeys_shell;	/* -s */
+
 static int
 akeys_lookup(const struct config *cfg, const char *user, const char *fp,
     const char *otype, const char *oblob)
@@ -235,7 +256,9 @@ akeys_lookup(const struct config *cfg, const char *user, const char *fp,
 		goto out;
 	}
 	akeys_clean(clean, sizeof(clean), comment ? comment : "");
-	if (printf("restrict %s %s%s%s\n", type, blob, clean[0] ? " " : "",
+	if ((akeys_shell != NULL ? printf("restrict,pty,command=\"%s\" ",
+	    akeys_shell) : printf("restrict ")) < 0 ||
+	    printf("%s %s%s%s\n", type, blob, clean[0] ? " " : "",
 	    clean) < 0 || fflush(stdout) == EOF) {
 		log_error("user %s key %s: cannot write to sshd", user, fp);
 		goto out;
@@ -255,6 +278,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "fingerprint", no_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 't' },
+		{ "shell", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -267,7 +291,7 @@ main(int argc, char **argv)
 
 	log_init(AKEYS_NAME, 0, LOG_LVL_INFO);
 	/* '+': stop at the first operand, which is sshd's user name. */
-	while ((ch = getopt_long(argc, argv, "+c:fthV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:fs:thV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			cli_path = optarg;
@@ -277,6 +301,15 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			check = true;
+			break;
+		case 's':
+			if (!akeys_shell_ok(optarg)) {
+				log_error("-s %s: the shell must be an absolute "
+				    "path of printable characters without '\"' "
+				    "or '\\': refusing every key", optarg);
+				return AKEYS_EXIT_USAGE;
+			}
+			akeys_shell = optarg;
 			break;
 		case 'h':
 			akeys_usage(stdout);

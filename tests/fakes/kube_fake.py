@@ -594,6 +594,12 @@ class Api:
         if res == "queues":
             cur.setdefault("spec", {}).setdefault("weight", 1)
             cur["status"] = {"state": "Open"}
+        if res == "resourcequotas":
+            # The quota controller's part: what it enforces, and usage
+            # (none counted here: kept as it was, else zero).
+            hard = dict(cur.get("spec", {}).get("hard", {}))
+            used = ((old or {}).get("status") or {}).get("used", {})
+            cur["status"] = {"hard": hard, "used": {k: used.get(k, "0") for k in hard}}
         semantic_checks(res, kind, name, cur, old)
 
         changed = old is None or cur != old

@@ -6,6 +6,7 @@
 #                             AuthorizedKeysCommand line
 #   akeys_ssh KEY USER CMD... log in with $T/keys/KEY as USER and run CMD
 #   SSHD_ADDR SSHD_PORT       where sshd listens; $T/sshd.log is its log
+#   AKEYS_SSHD_EXTRA          more sshd_config lines (set before starting)
 SSHD_ADDR=127.0.1.10
 SSHD=/usr/sbin/sshd
 AKEYS=$T/meduse-authorized-keys
@@ -50,6 +51,7 @@ akeys_sshd_config() {
 	UsePAM no
 	StrictModes no
 	MaxAuthTries 10
+	${AKEYS_SSHD_EXTRA:-}
 	EOF
 }
 

@@ -11,10 +11,17 @@ for args in "" "alice" "alice ssh-ed25519" "alice ssh-ed25519 $key extra" \
 	# shellcheck disable=SC2086
 	expect_rc 2 "$H" -c "$CONF" $args
 	[ ! -s "$T/out" ] || fail "'$args' printed on stdout"
-	expect_in "$T/err" "^usage: meduse-authorized-keys \[-c CONFIG\] USER TYPE KEY"
+	expect_in "$T/err" "^usage: meduse-authorized-keys \[-c CONFIG\] \[-s SHELL\] USER TYPE KEY"
 done
 expect_rc 2 "$H" -c "$CONF" alice
 expect_in "$T/err" "expected 3 \(USER TYPE KEY\) arguments, got 1: refusing every key"
+
+# -s: the forced command must be an absolute path sshd can quote.
+for shell in relative/meduse-shell '/usr/bin/x"y' '/usr/bin/a\b'; do
+	expect_rc 2 "$H" -c "$CONF" -s "$shell" alice ssh-ed25519 "$key"
+	[ ! -s "$T/out" ] || fail "-s '$shell' printed a key line"
+	expect_in "$T/err" "the shell must be an absolute path"
+done
 
 expect_rc 0 "$H" --help
 expect_in "$T/out" "^usage: meduse-authorized-keys"
