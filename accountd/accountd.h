@@ -170,7 +170,7 @@ json_t	*rjob_get(unsigned long id, size_t since);
 /* route_job.c: finding and starting a workspace, one thread per login */
 /* 0, or rjob_start's failures; start false: a peek (route_job.h). */
 int	 route_job_start(const struct config *cfg, const char *account,
-	    const char *workspace, bool start, unsigned long *id);
+	    const char *workspace, bool start, json_t *params, unsigned long *id);
 /* One Coder usage report for the workspace, in the background. */
 int	 route_activity_start(const struct config *cfg, const char *account,
 	    const char *workspace);
@@ -179,6 +179,9 @@ int	db_workspace_find(sqlite3 *db, int64_t account_id, const char *name,
 
 /* kdesired.c */
 /* The account's namespace, prefix + name; -1 if longer than a DNS label. */
+/* The Coder template's rich parameter values for the account (the
+ * shipped template's: namespace, cpu, memory, gpu, home_pvc). */
+json_t	*kdesired_coder_params(const struct config *cfg, const struct account *a);
 int	 kdesired_namespace(const struct config *cfg, const char *account,
 	    char *buf, size_t len);
 /*

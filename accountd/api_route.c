@@ -175,7 +175,7 @@ api_route_resolve(struct call *c)
 		goto out;
 	}
 	if (route_job_start(cfg, a.name, wsname, start == NULL ||
-	    json_is_true(start), &job) != 0) {
+	    json_is_true(start), kdesired_coder_params(cfg, &a), &job) != 0) {
 		api_fail(c, API_ERR_CONFLICT, "too many logins are waiting for "
 		    "their workspace: try again in a minute");
 		goto out;

@@ -170,6 +170,10 @@ api_self_job_input(struct call *c, const struct account *a,
 
 	if (strcmp(action, "quota") == 0)
 		return json_pack("{s:o}", "quota", api_quota_json(&a->quota));
+	/* A start builds with the account's parameters as they are now. */
+	if (strcmp(action, "start") == 0 || strcmp(action, "restart") == 0)
+		return json_pack("{s:o}", "params", kdesired_coder_params(
+		    c->ad->cfg, a));
 	if (strcmp(action, "status") != 0)
 		return json_object();
 	if ((list = db_workspace_list(c->ad->db, a->id)) == NULL)

@@ -215,23 +215,6 @@ coder_user(struct reconcile *r, const struct account *a, const char *path)
 	return 0;
 }
 
-/* The template's parameters, from the account (the shipped template's). */
-static json_t *
-coder_params(struct reconcile *r, const struct account *a)
-{
-	char ns[128], cpu[32], mem[32], gpu[32];
-
-	if (kdesired_namespace(r->cfg, a->name, ns, sizeof(ns)) == -1)
-		return NULL;
-	units_format_cpu(a->quota.cpu_milli, cpu, sizeof(cpu));
-	units_format_bytes(a->quota.memory_bytes, mem, sizeof(mem));
-	snprintf(gpu, sizeof(gpu), "%lld", (long long)a->quota.gpu);
-	return json_pack("[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, "
-	    "{s:s, s:s}]", "name", "namespace", "value", ns, "name", "cpu",
-	    "value", cpu, "name", "memory", "value", mem, "name", "gpu", "value",
-	    gpu, "name", "home_pvc", "value", "home");
-}
-
 static void
 coder_workspace(struct reconcile *r, const struct account *a, const char *ws,
     const char *tpl, const char *path)
@@ -259,7 +242,7 @@ coder_workspace(struct reconcile *r, const struct account *a, const char *ws,
 		}
 		req = json_pack("{s:s, s:s, s:o, s:s}", "template_id", tid,
 		    "name", ws, "rich_parameter_values",
-		    coder_params(r, a), "automatic_updates", "never");
+		    kdesired_coder_params(r->cfg, a), "automatic_updates", "never");
 		if (req == NULL || coder_workspace_create(r->coder, a->name, req,
 		    &status, &resp, err, sizeof(err)) == -1) {
 			if (status == 0)
@@ -289,7 +272,7 @@ coder_workspace(struct reconcile *r, const struct account *a, const char *ws,
 			coder_outcome(r, a, "CoderWorkspace", path, "stop", "", 200);
 			return;
 		}
-		if (coder_build(r->coder, id, "stop", &status, &resp, err,
+		if (coder_build(r->coder, id, "stop", NULL, &status, &resp, err,
 		    sizeof(err)) == -1) {
 			if (status == 0)
 				snprintf(r->coder_down, sizeof(r->coder_down),
@@ -337,7 +320,7 @@ coder_prune(struct reconcile *r, const struct account *a, json_t *want)
 			rc_event(r, a->name, "CoderWorkspace", path, "delete", "");
 			continue;
 		}
-		if (id != NULL && coder_build(r->coder, id, "delete", &status,
+		if (id != NULL && coder_build(r->coder, id, "delete", NULL, &status,
 		    &resp, err, sizeof(err)) == -1 && status != 404) {
 			if (status == 0)
 				snprintf(r->coder_down, sizeof(r->coder_down),

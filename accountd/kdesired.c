@@ -404,3 +404,19 @@ out:
 	json_decref(arr);
 	return rc;
 }
+
+json_t *
+kdesired_coder_params(const struct config *cfg, const struct account *a)
+{
+	char ns[128], cpu[32], mem[32], gpu[32];
+
+	if (kdesired_namespace(cfg, a->name, ns, sizeof(ns)) == -1)
+		return NULL;
+	units_format_cpu(a->quota.cpu_milli, cpu, sizeof(cpu));
+	units_format_bytes(a->quota.memory_bytes, mem, sizeof(mem));
+	snprintf(gpu, sizeof(gpu), "%lld", (long long)a->quota.gpu);
+	return json_pack("[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, "
+	    "{s:s, s:s}]", "name", "namespace", "value", ns, "name", "cpu",
+	    "value", cpu, "name", "memory", "value", mem, "name", "gpu", "value",
+	    gpu, "name", "home_pvc", "value", "home");
+}

@@ -136,8 +136,11 @@ route_job_coder(struct rjob_ctx *x, char *id, size_t idlen, char *err,
 		/* Stopped, or failed before we came: start it, once. */
 		if (!started && (strcmp(st, "stopped") == 0 ||
 		    strcmp(st, "failed") == 0 || strcmp(st, "canceled") == 0)) {
-			if (coder_build(x->coder, id, "start", &status, &b, err,
-			    errlen) == -1 && status != 409)
+			/* With the account's parameters as they are now:
+			 * a quota changed since the last build applies. */
+			if (coder_build(x->coder, id, "start", json_object_get(
+			    x->input, "params"), &status, &b, err, errlen) ==
+			    -1 && status != 409)
 				break;
 			json_decref(b);
 			b = NULL;
@@ -174,13 +177,12 @@ route_job_pod(struct rjob_ctx *x, const char *coder_id, char *host, size_t hostl
     char *err, size_t errlen)
 {
 	char path[256], sel[256];
-	json_t *resp = NULL, *p, *c;
-	const char *phase, *ip;
+	json_t *resp = NULL, *p;
+	const char *ip, *name;
 	/* What is left of the search's time: a pod just scheduled may need it. */
 	time_t deadline = x->deadline;
-	size_t i, k;
+	size_t i;
 	long status;
-	bool ready;
 	int rc = -1;
 
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", x->ns);
@@ -196,26 +198,12 @@ route_job_pod(struct rjob_ctx *x, const char *coder_id, char *host, size_t hostl
 		    errlen) == -1)
 			goto out;
 		json_array_foreach(json_object_get(resp, "items"), i, p) {
-			phase = json_string_value(json_object_get(json_object_get(p,
-			    "status"), "phase"));
-			ip = json_string_value(json_object_get(json_object_get(p,
-			    "status"), "podIP"));
-			ready = false;
-			json_array_foreach(json_object_get(json_object_get(p,
-			    "status"), "conditions"), k, c)
-				if (json_is_string(json_object_get(c, "type")) &&
-				    strcmp(json_string_value(json_object_get(c,
-				    "type")), "Ready") == 0 &&
-				    json_is_string(json_object_get(c, "status")) &&
-				    strcmp(json_string_value(json_object_get(c,
-				    "status")), "True") == 0)
-					ready = true;
-			if (phase != NULL && strcmp(phase, "Running") == 0 &&
-			    ready && ip != NULL && *ip != '\0') {
+			name = json_string_value(json_object_get(json_object_get(
+			    p, "metadata"), "name"));
+			if (name != NULL && route_pod_ready(p, &ip)) {
 				snprintf(host, hostlen, "%s", ip);
-				rjob_say(x, "pod %s: ready at %s", json_string_value(
-				    json_object_get(json_object_get(p, "metadata"),
-				    "name")), ip);
+				rjob_say(x, "pod %s: ready at %s", name, ip);
+				route_cache_put(x, name, ip, coder_id);
 				rc = 0;
 				goto out;
 			}
@@ -247,22 +235,27 @@ route_job_run(struct rjob_ctx *x, json_t **result, char *err, size_t errlen)
 	x->deadline = time(NULL) + (time_t)(cfg->coder.start_timeout_ms / 1000);
 	if (rjob_open_kube(x, err, errlen) == -1)
 		return -1;
+	/* The same workspace a moment ago: one look at its pod. */
+	if (route_cache_get(x, host, sizeof(host), id, sizeof(id)) == 0)
+		goto done;
 	if (strcmp(cfg->route.resolver, "coder") == 0 &&
 	    (rjob_open_coder(x, err, errlen) == -1 ||
 	    route_job_coder(x, id, sizeof(id), err, errlen) == -1))
 		return -1;
 	if (route_job_pod(x, id, host, sizeof(host), err, errlen) == -1)
 		return -1;
+done:
 	*result = json_pack("{s:s, s:s}", "host", host, "workspace_id", id);
 	return 0;
 }
 
 int
 route_job_start(const struct config *cfg, const char *account,
-    const char *workspace, bool start, unsigned long *id)
+    const char *workspace, bool start, json_t *params, unsigned long *id)
 {
 	return rjob_start(cfg, account, workspace, "route", !start,
-	    route_job_run, NULL, id);
+	    route_job_run, params != NULL ? json_pack("{s:o}", "params",
+	    params) : NULL, id);
 }
 
 /*

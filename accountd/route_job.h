@@ -57,6 +57,15 @@ void	 rjob_sleep(long ms);
 int	 rjob_open_kube(struct rjob_ctx *x, char *err, size_t errlen);
 int	 rjob_open_coder(struct rjob_ctx *x, char *err, size_t errlen);
 
+/* route_cache.c: the last route of a workspace, re-verified before use */
+bool	 route_pod_ready(json_t *pod, const char **ip);
+/* 0 when the cached pod is still Running, Ready, at the same IP. */
+int	 route_cache_get(struct rjob_ctx *x, char *host, size_t hostlen,
+	    char *id, size_t idlen);
+/* pod NULL: forget the workspace's entry. */
+void	 route_cache_put(struct rjob_ctx *x, const char *pod, const char *ip,
+	    const char *id);
+
 /* route_job.c */
 /*
  * Follows the workspace in Coder until its agent is ready, starting it

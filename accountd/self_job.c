@@ -104,7 +104,7 @@ self_job_down(struct rjob_ctx *x, char *err, size_t errlen)
 		 * started meanwhile; it is followed, then stopped. */
 		if (!stopping && (strcmp(st, "running") == 0 ||
 		    strcmp(st, "failed") == 0 || strcmp(st, "canceled") == 0)) {
-			if (coder_build(x->coder, id, "stop", &status, &b, err,
+			if (coder_build(x->coder, id, "stop", NULL, &status, &b, err,
 			    errlen) == 0) {
 				stopping = true;
 				rjob_say(x, "stopping workspace %s (up to %llus)",

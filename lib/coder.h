@@ -62,10 +62,11 @@ int	coder_workspace_list(struct coder *c, const char *owner, long *status,
 	    json_t **out, char *err, size_t errlen);
 int	coder_workspace_create(struct coder *c, const char *owner, json_t *req,
 	    long *status, json_t **out, char *err, size_t errlen);
-/* transition: "start", "stop" or "delete". */
+/* transition: "start", "stop" or "delete"; params (rich parameter
+ * values, borrowed) or NULL for the last build's. */
 int	coder_build(struct coder *c, const char *workspace_id,
-	    const char *transition, long *status, json_t **out, char *err,
-	    size_t errlen);
+	    const char *transition, json_t *params, long *status, json_t **out,
+	    char *err, size_t errlen);
 
 /* Tells Coder the workspace is in use over SSH (what `coder ssh` does each
  * minute), so that its auto-stop does not stop it under open sessions. */

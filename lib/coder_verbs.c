@@ -111,7 +111,7 @@ coder_workspace_create(struct coder *c, const char *owner, json_t *req,
 
 int
 coder_build(struct coder *c, const char *workspace_id, const char *transition,
-    long *status, json_t **out, char *err, size_t errlen)
+    json_t *params, long *status, json_t **out, char *err, size_t errlen)
 {
 	char w[SEG], path[SEG + 32];
 	json_t *req;
@@ -121,7 +121,10 @@ coder_build(struct coder *c, const char *workspace_id, const char *transition,
 		return coder_bad_name("workspace id", workspace_id, status, err,
 		    errlen);
 	snprintf(path, sizeof(path), "/workspaces/%s/builds", w);
-	if ((req = json_pack("{s:s}", "transition", transition)) == NULL) {
+	if ((req = json_pack("{s:s}", "transition", transition)) == NULL ||
+	    (params != NULL && json_object_set(req, "rich_parameter_values",
+	    params) != 0)) {
+		json_decref(req);
 		*status = 0;
 		snprintf(err, errlen, "out of memory");
 		return -1;

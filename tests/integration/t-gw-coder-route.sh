@@ -3,8 +3,8 @@
 # finds alice's stopped workspace in (fake) Coder, starts it, follows the
 # build and the agent, finds its pod in (fake) Kubernetes by label, and lands
 # on the pod's IP, where a real OpenSSH sshd runs (127.0.1.20).  Each step is
-# shown on the client's stderr as it comes (authentication banners), stdout
-# stays the session's.  A failed build and an unknown workspace each end
+# shown on the client's stderr as it comes (on the session's stderr: the
+# login only looked, the session started it), stdout stays the session's.  A failed build and an unknown workspace each end
 # the login with a one-line reason.
 . "$MEDUSE_TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/gw-lib.sh"
@@ -22,7 +22,10 @@ coder_api -X POST -H 'Content-Type: application/json' -d '{"transition":"stop"}'
 for _ in $(seq 1 100); do [ "$(coder_ws alice/dev 'w["status"]')" = stopped ] && break; sleep 0.1; done
 [ "$(coder_ws alice/dev 'w["status"]')" = stopped ] || fail "dev did not stop"
 
-GW_LOGLEVEL=INFO expect_rc 0 gw_ssh alice alice echo in-ws
+# The session's stdin, sent while the workspace starts (VS Code's way: a
+# shell fed a script), reaches it once it runs.
+printf 'echo in-ws\nexit 0\n' >"$T/script"
+GW_LOGLEVEL=INFO expect_rc 0 gw_ssh alice alice bash <"$T/script"
 expect_in "$T/out" '^in-ws$'
 expect_not_in "$T/out" 'meduse:'
 expect_in "$T/err" '^meduse: workspace dev: stopped'

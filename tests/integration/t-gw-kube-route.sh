@@ -17,11 +17,30 @@ expect_in "$T/out" '^via-pod$'
 expect_in "$T/err" '^meduse: pod coder-[^ ]+: ready at 127\.0\.1\.20'
 expect_not_in "$T/err" 'starting workspace'
 
-# The pod is there but not Ready: refused after start_timeout, not used.
+# Again at once: the route is kept briefly, after one look at that pod.
+GW_LOGLEVEL=INFO expect_rc 0 gw_ssh alice alice echo via-cache
+expect_in "$T/out" '^via-cache$'
+expect_in "$T/err" '^meduse: pod coder-[^ ]+: still ready at 127\.0\.1\.20'
+
 pod=$(kube_ctl /fake/objects | /usr/bin/python3 -c 'import json,sys; print([k for k in json.load(sys.stdin) if k.startswith("pods/")][0])')
 ns=$(echo "$pod" | cut -d/ -f2)
 name=$(echo "$pod" | cut -d/ -f3)
+ready_pod() {	# ready_pod NAME READY: a workspace pod at 127.0.1.20
+	curl -sS -f -X POST "$KUBE_CONTROL/fake/pods" -d "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"$1\",\"namespace\":\"$ns\",\"labels\":{\"com.coder.user.username\":\"alice\",\"com.coder.workspace.name\":\"dev\"}},\"status\":{\"phase\":\"Running\",\"podIP\":\"127.0.1.20\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"$2\"}]}}" >/dev/null ||
+		fail "cannot post pod $1"
+}
+
+# The pod was replaced (a new name): the kept route is dropped, the new
+# pod found by its labels.
 curl -sS -f -X DELETE "$KUBE_CONTROL/fake/pods/$ns/$name" >/dev/null || fail "cannot delete the pod"
+ready_pod "$name-moved" True
+GW_LOGLEVEL=INFO expect_rc 0 gw_ssh alice alice echo via-new-pod
+expect_in "$T/out" '^via-new-pod$'
+expect_in "$T/err" "^meduse: pod $name-moved: ready at"
+expect_not_in "$T/err" 'still ready'
+curl -sS -f -X DELETE "$KUBE_CONTROL/fake/pods/$ns/$name-moved" >/dev/null || fail "cannot delete the pod"
+
+# The pod is there but not Ready: refused after start_timeout, not used.
 curl -sS -f -X POST "$KUBE_CONTROL/fake/pods" -d "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"$name\",\"namespace\":\"$ns\",\"labels\":{\"com.coder.user.username\":\"alice\",\"com.coder.workspace.name\":\"dev\"}},\"status\":{\"phase\":\"Running\",\"podIP\":\"127.0.1.20\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}]}}" >/dev/null ||
 	fail "cannot post an unready pod"
 GW_LOGLEVEL=INFO expect_rc 255 gw_ssh alice alice echo should-not-run

@@ -53,6 +53,11 @@ expect_rc 0 gw_ssh alice alice meduse restart dev
 [ "$(coder_ws alice/dev '" ".join(b["transition"] for b in w["builds"][-2:])')" = "stop start" ] ||
 	fail "restart did not stop and start ($n builds before, $(builds) after)"
 [ "$(ws_status dev)" = running ] || fail "restart left dev $(ws_status dev)"
+# A quota changed meanwhile: the next start builds with it.
+ctl quota alice --cpu 12 --gpu 2 >/dev/null 2>&1 || fail "accountctl quota alice"
+expect_rc 0 gw_ssh alice alice meduse restart
+[ "$(coder_ws alice/dev 'w["params"]["cpu"] + "/" + w["params"]["gpu"]')" = 12/2 ] ||
+	fail "the restart did not build with the new quota ($(coder_ws alice/dev 'w["params"]'))"
 
 # Unknown and malformed commands: usage status 2, the workspace untouched.
 expect_rc 2 gw_ssh alice alice meduse frobnicate
