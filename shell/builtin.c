@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shell.h"
 
@@ -40,6 +41,18 @@ shell_eprintf(struct shell_ctx *ctx, const char *fmt, ...)
 	if (n > 0)
 		ctx->io.err(ctx->io.arg, buf, (size_t)n < sizeof(buf) ?
 		    (size_t)n : sizeof(buf) - 1);
+}
+
+/* This host's name, for the ssh commands shown to the user. */
+static const char *
+shell_host(void)
+{
+	static char host[256];
+
+	if (host[0] == '\0' && (gethostname(host, sizeof(host) - 1) == -1 ||
+	    host[0] == '\0'))
+		snprintf(host, sizeof(host), "meduse");
+	return host;
 }
 
 static const char *
@@ -92,8 +105,9 @@ b_status(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 		    str(w, "state", "unknown"), str(w, "agent", "-"),
 		    str(w, "template", "-"));
 	}
-	shell_printf(ctx, "(* the default workspace: ssh %s@HOST; another: "
-	    "ssh %s+WORKSPACE@HOST)\n", ctx->account, ctx->account);
+	shell_printf(ctx, "(* the default workspace: ssh %s@%s; another: "
+	    "ssh %s+WORKSPACE@%s)\n", ctx->account, shell_host(), ctx->account,
+	    shell_host());
 	json_decref(r);
 	return SHELL_EXIT_OK;
 }
@@ -131,12 +145,15 @@ b_transition(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 		return shell_fail(ctx, err);
 	shell_printf(ctx, "workspace %s: %s\n", str(r, "workspace", ws),
 	    str(r, "state", "done"));
-	/* The prompt may now take the user where the login meant to go. */
-	if (strcmp(argv[0], "stop") != 0 &&
-	    strcmp(str(r, "workspace", ""), ctx->workspace) == 0)
+	/* The prompt may now take the user where the login meant to go:
+	 * the login's own workspace, named or not (another one is only
+	 * started: reaching it is another login, NAME+WS). */
+	if (strcmp(argv[0], "stop") != 0 && (argc == 1 ||
+	    strcmp(argv[1], ctx->workspace) == 0))
 		ctx->ready = true;
-	if (strcmp(argv[0], "stop") != 0 && *ctx->workspace == '\0')
-		ctx->ready = true;	/* the default one */
+	else if (ctx->prompt && strcmp(argv[0], "stop") != 0)
+		shell_printf(ctx, "(to work there: ssh %s+%s@%s)\n",
+		    ctx->account, argv[1], shell_host());
 	json_decref(r);
 	return SHELL_EXIT_OK;
 }
@@ -162,6 +179,17 @@ b_keys_list(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 	return SHELL_EXIT_OK;
 }
 
+/* keys add and rm are authorised by the key this login used. */
+static int
+shell_login_key(struct shell_ctx *ctx)
+{
+	if (ctx->fingerprint[0] != '\0')
+		return 0;
+	shell_fail(ctx, "the key of this login is unknown (under OpenSSH, "
+	    "sshd needs ExposeAuthInfo yes): ask an admin");
+	return -1;
+}
+
 static int
 b_keys_add(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 {
@@ -170,14 +198,19 @@ b_keys_add(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 	size_t n;
 
 	(void)argc; (void)argv;
+	if (shell_login_key(ctx) == -1)
+		return SHELL_EXIT_FAIL;
 	/* One key: the line as the user pasted it, a newline or two around
 	 * it allowed; keys.c judges the rest. */
 	while (in != NULL && (*in == '\n' || *in == '\r' || *in == ' '))
 		in++;
 	n = in != NULL ? strcspn(in, "\r\n") : 0;
-	if (n == 0)
-		return shell_fail(ctx, "no key given: send one public key on "
-		    "stdin, e.g. ssh HOST meduse keys add < ~/.ssh/id_ed25519.pub");
+	if (n == 0) {
+		snprintf(err, sizeof(err), "no key given: send one public key on "
+		    "stdin, e.g. ssh %s@%s meduse keys add < ~/.ssh/id_ed25519.pub",
+		    ctx->account, shell_host());
+		return shell_fail(ctx, err);
+	}
 	if (in[n] != '\0' && in[n + strspn(in + n, "\r\n \t")] != '\0')
 		return shell_fail(ctx, "one key at a time: the input has more "
 		    "than one line");
@@ -198,6 +231,8 @@ b_keys_rm(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 	json_t *r;
 
 	(void)argc; (void)in;
+	if (shell_login_key(ctx) == -1)
+		return SHELL_EXIT_FAIL;
 	if (shell_call(ctx, "self.key_rm", json_pack("{s:s, s:s}",
 	    "fingerprint", argv[1], "by", ctx->fingerprint), &r, err,
 	    sizeof(err)) == -1)
@@ -241,9 +276,10 @@ b_help(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 	size_t i;
 
 	(void)argc; (void)argv; (void)in;
-	shell_printf(ctx, "meduse commands (%s: ssh %s@HOST meduse COMMAND):\n",
+	shell_printf(ctx, "meduse commands (%s: ssh %s@%s meduse COMMAND):\n",
 	    ctx->prompt ? "here, type them with or without \"meduse\"; "
-	    "from your computer" : "from your computer", ctx->account);
+	    "from your computer" : "from your computer", ctx->account,
+	    shell_host());
 	for (i = 0; i < shell_nbuiltins; i++) {
 		b = &shell_builtins[i];
 		if (b->prompt_only && !ctx->prompt)
@@ -253,8 +289,8 @@ b_help(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 		    b->args);
 		shell_printf(ctx, "  %-26s %s\n", name, b->help);
 	}
-	shell_printf(ctx, "Any other command runs in your workspace: ssh %s@HOST "
-	    "COMMAND.\n", ctx->account);
+	shell_printf(ctx, "Any other command runs in your workspace: ssh %s@%s "
+	    "COMMAND.\n", ctx->account, shell_host());
 	return SHELL_EXIT_OK;
 }
 

@@ -142,12 +142,6 @@ msh_builtin(struct shell_ctx *ctx, const char *line)
 		return SHELL_EXIT_USAGE;
 	}
 	if (shell_needs_input(&cmd)) {
-		if (ctx->fingerprint[0] == '\0') {
-			shell_eprintf(ctx, "meduse: the key of this login is "
-			    "unknown (sshd needs ExposeAuthInfo yes): ask an "
-			    "admin\n");
-			return SHELL_EXIT_FAIL;
-		}
 		in = malloc(SHELL_MAX_INPUT + 1);
 		while (in != NULL && len <= SHELL_MAX_INPUT &&
 		    (n = read(STDIN_FILENO, in + len, SHELL_MAX_INPUT + 1 -

@@ -79,6 +79,11 @@ expect_in "$T/out" '^added SHA256:'
 expect_rc 0 st alice2 alice echo new-key-in
 expect_in "$T/out" '^new-key-in$'
 
+# Without ExposeAuthInfo the login's key is unknown: keys add says so.
+expect_rc 1 env SSH_ORIGINAL_COMMAND='meduse keys add' setpriv --reuid=alice \
+    --regid=alice --clear-groups -- "$T/meduse-shell" <"$T/keys/alice2.pub"
+expect_in "$T/err" 'sshd needs ExposeAuthInfo yes'
+
 # Setgid: no other configuration.
 expect_rc 2 setpriv --reuid=alice --regid=alice --clear-groups -- "$T/meduse-shell" -c /tmp/x.yaml
 expect_in "$T/err" 'setgid: it reads only the system'
