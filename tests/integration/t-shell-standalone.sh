@@ -80,7 +80,7 @@ expect_rc 0 st alice2 alice echo new-key-in
 expect_in "$T/out" '^new-key-in$'
 
 # Without ExposeAuthInfo the login's key is unknown: keys add says so.
-expect_rc 1 env SSH_ORIGINAL_COMMAND='meduse keys add' setpriv --reuid=alice \
+expect_rc 1 env -u MEDUSE_CONFIG SSH_ORIGINAL_COMMAND='meduse keys add' setpriv --reuid=alice \
     --regid=alice --clear-groups -- "$T/meduse-shell" <"$T/keys/alice2.pub"
 expect_in "$T/err" 'sshd needs ExposeAuthInfo yes'
 
