@@ -17,8 +17,6 @@
 #include "kube.h"
 #include "route_job.h"
 
-/* The ResourceQuota kdesired.c gives every account's namespace. */
-
 static unsigned long long
 self_job_timeout_s(const struct rjob_ctx *x)
 {

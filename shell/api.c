@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "text.h"
 #include "shell.h"
 
 #define SHELL_POLL_MS	300
@@ -103,10 +104,14 @@ shell_job_follow(struct client *cl, json_int_t job, uint64_t timeout_ms,
 	return 0;
 }
 
-static void
-shell_job_event(void *arg, const char *line)
+/* Events carry text from Coder (a build's error): quoted before it
+ * reaches a terminal. */
+void
+shell_event(void *arg, const char *line)
 {
-	shell_eprintf(arg, "meduse: %s\n", line);
+	char q[400];
+
+	shell_eprintf(arg, "meduse: %s\n", text_quote(line, 300, q, sizeof(q)));
 }
 
 int
@@ -138,7 +143,7 @@ shell_job(struct shell_ctx *ctx, const char *action, const char *ws,
 		goto out;
 	}
 	if (shell_job_follow(cl, json_integer_value(json_object_get(res, "job")),
-	    2 * ctx->cfg->coder.start_timeout_ms, shell_job_event, ctx, &done, err,
+	    2 * ctx->cfg->coder.start_timeout_ms, shell_event, ctx, &done, err,
 	    errlen) == -1)
 		goto out;
 	if ((e = json_string_value(json_object_get(done, "error"))) != NULL &&

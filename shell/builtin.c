@@ -43,12 +43,16 @@ shell_eprintf(struct shell_ctx *ctx, const char *fmt, ...)
 		    (size_t)n : sizeof(buf) - 1);
 }
 
-/* This host's name, for the ssh commands shown to the user. */
+/* The name users connect to (gateway.public_host, else this host's),
+ * for the ssh commands shown to them. */
 static const char *
-shell_host(void)
+shell_host(const struct shell_ctx *ctx)
 {
 	static char host[256];
 
+	if (ctx->cfg != NULL && ctx->cfg->gateway.public_host != NULL &&
+	    ctx->cfg->gateway.public_host[0] != '\0')
+		return ctx->cfg->gateway.public_host;
 	if (host[0] == '\0' && (gethostname(host, sizeof(host) - 1) == -1 ||
 	    host[0] == '\0'))
 		snprintf(host, sizeof(host), "meduse");
@@ -63,10 +67,11 @@ str(json_t *o, const char *key, const char *dflt)
 	return s != NULL && *s != '\0' ? s : dflt;
 }
 
+/* err may quote a peer (Coder, Kubernetes): shown quoted. */
 static int
 shell_fail(struct shell_ctx *ctx, const char *err)
 {
-	shell_eprintf(ctx, "meduse: %s\n", err);
+	shell_event(ctx, err);
 	return SHELL_EXIT_FAIL;
 }
 
@@ -106,8 +111,8 @@ b_status(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 		    str(w, "template", "-"));
 	}
 	shell_printf(ctx, "(* the default workspace: ssh %s@%s; another: "
-	    "ssh %s+WORKSPACE@%s)\n", ctx->account, shell_host(), ctx->account,
-	    shell_host());
+	    "ssh %s+WORKSPACE@%s)\n", ctx->account, shell_host(ctx), ctx->account,
+	    shell_host(ctx));
 	json_decref(r);
 	return SHELL_EXIT_OK;
 }
@@ -153,7 +158,7 @@ b_transition(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 		ctx->ready = true;
 	else if (ctx->prompt && strcmp(argv[0], "stop") != 0)
 		shell_printf(ctx, "(to work there: ssh %s+%s@%s)\n",
-		    ctx->account, argv[1], shell_host());
+		    ctx->account, argv[1], shell_host(ctx));
 	json_decref(r);
 	return SHELL_EXIT_OK;
 }
@@ -208,7 +213,7 @@ b_keys_add(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 	if (n == 0) {
 		snprintf(err, sizeof(err), "no key given: send one public key on "
 		    "stdin, e.g. ssh %s@%s meduse keys add < ~/.ssh/id_ed25519.pub",
-		    ctx->account, shell_host());
+		    ctx->account, shell_host(ctx));
 		return shell_fail(ctx, err);
 	}
 	if (in[n] != '\0' && in[n + strspn(in + n, "\r\n \t")] != '\0')
@@ -279,7 +284,7 @@ b_help(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 	shell_printf(ctx, "meduse commands (%s: ssh %s@%s meduse COMMAND):\n",
 	    ctx->prompt ? "here, type them with or without \"meduse\"; "
 	    "from your computer" : "from your computer", ctx->account,
-	    shell_host());
+	    shell_host(ctx));
 	for (i = 0; i < shell_nbuiltins; i++) {
 		b = &shell_builtins[i];
 		if (b->prompt_only && !ctx->prompt)
@@ -290,7 +295,7 @@ b_help(struct shell_ctx *ctx, int argc, char **argv, const char *in)
 		shell_printf(ctx, "  %-26s %s\n", name, b->help);
 	}
 	shell_printf(ctx, "Any other command runs in your workspace: ssh %s@%s "
-	    "COMMAND.\n", ctx->account, shell_host());
+	    "COMMAND.\n", ctx->account, shell_host(ctx));
 	return SHELL_EXIT_OK;
 }
 

@@ -30,6 +30,7 @@
 
 #include "file.h"
 #include "log.h"
+#include "text.h"
 #include "../sshd-plugin/meduse-sshd.h"
 #include "session.h"
 #include "shell.h"
@@ -86,12 +87,6 @@ msh_err(void *arg, const char *buf, size_t len)
 	if (fwrite(buf, 1, len, stderr) != len)
 		return;
 	fflush(stderr);
-}
-
-static void
-msh_progress(void *arg, const char *line)
-{
-	shell_eprintf(arg, "meduse: %s\n", line);
 }
 
 /*
@@ -178,18 +173,25 @@ msh_workspace(struct shell_ctx *ctx, const char *cmd, int *status,
 	ssh_session s = NULL;
 	const char *base;
 	pid_t pid = 0;
+	size_t n;
 
-	/* sshd gives a subsystem's configured command to a ForceCommand. */
+	/* sshd gives a subsystem's configured command to a forced command:
+	 * its first word, options aside, says it is sftp. */
 	if (cmd != NULL) {
-		base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
-		if (strcmp(base, "sftp-server") == 0 ||
-		    strcmp(cmd, "internal-sftp") == 0)
+		n = strcspn(cmd, " \t");
+		for (base = cmd + n; base > cmd && base[-1] != '/'; base--)
+			;
+		if ((size_t)(cmd + n - base) == strlen("sftp-server") &&
+		    strncmp(base, "sftp-server", n - (size_t)(base - cmd)) == 0)
+			req.subsystem = "sftp";
+		else if (n == strlen("internal-sftp") &&
+		    strncmp(cmd, "internal-sftp", n) == 0)
 			req.subsystem = "sftp";
 		else
 			req.command = cmd;
 	}
 	if (route_resolve(ctx->cfg, ctx->account, ctx->workspace, true,
-	    msh_progress, ctx, &r, NULL, err, errlen) == -1)
+	    shell_event, ctx, &r, NULL, err, errlen) == -1)
 		return -1;
 	if (upstream_connect(ctx->cfg, &r, &s, &pid, err, errlen) == -1) {
 		route_clear(&r);
@@ -208,21 +210,53 @@ msh_workspace(struct shell_ctx *ctx, const char *cmd, int *status,
 	return 0;
 }
 
-/* The restricted prompt on stdin, whose terminal echoes by itself. */
+static volatile sig_atomic_t	msh_interrupted;
+
+static void
+msh_on_int(int sig)
+{
+	(void)sig;
+	msh_interrupted = 1;
+}
+
+/*
+ * The restricted prompt on stdin, whose terminal echoes and edits by
+ * itself.  ^C drops the line (the terminal sends SIGINT), as at the
+ * gateway's prompt, instead of ending the session.
+ */
 static int
 msh_prompt(struct shell_ctx *ctx, const char *why)
 {
 	struct shell_prompt *p;
+	struct sigaction sa;
 	char buf[4096], err[512];
 	ssize_t n;
 	int status = 0;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = msh_on_int;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);	/* no SA_RESTART: read returns */
+	/* The terminal's ^C goes to its foreground process group, which may
+	 * hold the shell sshd ran us with (dash waits for its command and
+	 * would die of it, ending the session): a group of our own, in the
+	 * foreground, takes the signal alone. */
+	if (setpgid(0, 0) == 0) {
+		signal(SIGTTOU, SIG_IGN);
+		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+		signal(SIGTTOU, SIG_DFL);
+	}
 	if ((p = shell_prompt_new(ctx, false, why)) == NULL)
 		return SHELL_EXIT_FAIL;
 	for (;;) {
 		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && errno == EINTR) {
+			if (msh_interrupted) {
+				msh_interrupted = 0;
+				(void)shell_prompt_feed(p, "\x03", 1);
+			}
 			continue;
+		}
 		if (n <= 0)
 			break;
 		if (shell_prompt_feed(p, buf, (size_t)n) == 1)
@@ -314,8 +348,10 @@ main(int argc, char **argv)
 		if (cmd == NULL && isatty(STDIN_FILENO))
 			status = msh_prompt(&ctx, err);
 		else {
+			char q[400];
+
 			shell_eprintf(&ctx, "meduse: cannot reach your workspace: "
-			    "%s\n", err);
+			    "%s\n", text_quote(err, 300, q, sizeof(q)));
 			status = 255;
 		}
 	}

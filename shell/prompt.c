@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "shell.h"
+#include "text.h"
 
 #define PROMPT		"meduse> "
 #define PROMPT_KEY	"key> "
@@ -42,9 +43,12 @@ shell_prompt_new(struct shell_ctx *ctx, bool echo, const char *why)
 	p->ctx = ctx;
 	p->echo = echo;
 	ctx->prompt = true;
-	if (why != NULL && *why != '\0')
+	if (why != NULL && *why != '\0') {
+		char q[400];
+
 		shell_eprintf(ctx, "meduse: cannot reach your workspace: %s\n",
-		    why);
+		    text_quote(why, 300, q, sizeof(q)));
+	}
 	shell_printf(ctx, "This is meduse's restricted prompt: \"help\" lists "
 	    "the commands, \"start\" starts your workspace, \"exit\" leaves.\n");
 	prompt_show(p);
@@ -142,8 +146,7 @@ shell_prompt_feed(struct shell_prompt *p, const char *buf, size_t len)
 			prompt_erase(p, p->len);
 			break;
 		case 0x03:		/* ^C */
-			if (p->echo)
-				shell_printf(p->ctx, "^C\n");
+			shell_printf(p->ctx, p->echo ? "^C\n" : "\n");
 			p->len = 0;
 			p->want_key = false;
 			prompt_show(p);

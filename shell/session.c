@@ -68,9 +68,23 @@ session_request(ssh_channel ch, const struct session_req *req,
 {
 	const char *term = getenv("TERM");
 
+	char **e, name[64];
+	size_t n;
+
 	if (req->tty && ssh_channel_request_pty_size(ch, term && *term ? term :
 	    "xterm", ws->ws_col, ws->ws_row) != SSH_OK)
 		return -1;
+	/* The locale, as ssh's SendEnv of Debian's default passes it; the
+	 * workspace's sshd decides (AcceptEnv), a refusal is no error. */
+	for (e = environ; *e != NULL; e++) {
+		n = strcspn(*e, "=");
+		if ((*e)[n] != '=' || n >= sizeof(name) || !(strncmp(*e,
+		    "LANG=", 5) == 0 || strncmp(*e, "LC_", 3) == 0))
+			continue;
+		memcpy(name, *e, n);
+		name[n] = '\0';
+		(void)ssh_channel_request_env(ch, name, *e + n + 1);
+	}
 	if (req->subsystem != NULL)
 		return ssh_channel_request_subsystem(ch, req->subsystem);
 	if (req->command != NULL)

@@ -115,6 +115,9 @@ struct client;
 int	shell_job_follow(struct client *cl, json_int_t job, uint64_t timeout_ms,
 	    void (*progress)(void *, const char *), void *arg, json_t **done,
 	    char *err, size_t errlen);
+/* One event line on stderr, "meduse: " and the line quoted (a progress
+ * function for shell_job_follow and route_resolve; arg is the ctx). */
+void	shell_event(void *arg, const char *line);
 /* A self.job (status, quota, start, stop, restart) followed to its end,
  * each event shown on stderr as it comes; *result is its outcome. */
 int	shell_job(struct shell_ctx *ctx, const char *action, const char *ws,

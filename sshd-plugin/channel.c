@@ -536,7 +536,9 @@ channel_message(ssh_session session, ssh_message msg, void *userdata)
 	 * would reach the client first and hide the reason. */
 	if (c->closing)
 		return 0;
-	if (c->local)
+	/* No workspace yet, or a session the gateway answers (a built-in,
+	 * or one opened before a deferred start that it now waits for). */
+	if (c->local || local_owns(c, msg))
 		return local_message(c, msg);
 	for (i = 0; i < sizeof(channel_table) / sizeof(channel_table[0]); i++) {
 		if (channel_table[i].type == type &&

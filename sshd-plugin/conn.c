@@ -269,6 +269,7 @@ conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
 	struct conn *c = &conn_state;
 	struct sigaction sa;
 	bool held = false;	/* relay.c keeps a packet's tail back */
+	char err[512];
 	int rc;
 
 	memset(c, 0, sizeof(*c));
@@ -326,9 +327,13 @@ conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
 	alarm(0);
 	close(c->startup_fd);
 	c->startup_fd = -1;
+	/* Found but out of reach (its sshd down): the built-ins still
+	 * work, sessions are told why (local.c). */
+	if (c->routed && conn_upstream_open(c, err, sizeof(err)) == -1)
+		snprintf(c->route_err, sizeof(c->route_err), "%s", err);
 	/* No workspace yet: local.c answers the sessions, and starts a
 	 * deferred one's workspace when a session needs it. */
-	if (!c->routed) {
+	if (c->upstream == NULL) {
 		if (c->deferred)
 			log_info("user %s from %s: %s: started when a session "
 			    "needs it", c->login, c->peer, c->route_err);
@@ -341,8 +346,7 @@ conn_run(const struct config *cfg, ssh_bind bind, int fd, const char *peer,
 			    c->peer);
 			conn_finish(c, 0);
 		}
-	} else if (conn_upstream_ensure(c) == -1)
-		conn_finish(c, 0);
+	}
 
 	sa.sa_handler = conn_on_term;
 	sigaction(SIGTERM, &sa, NULL);		/* no SA_RESTART: poll returns */

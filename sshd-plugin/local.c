@@ -175,6 +175,13 @@ static const struct local_entry local_table[] = {
 	  local_request },
 };
 
+bool
+local_owns(struct conn *c, ssh_message msg)
+{
+	return c->lsess != NULL && ssh_message_type(msg) == SSH_REQUEST_CHANNEL &&
+	    lsess_find(c, ssh_message_channel_request_channel(msg)) != NULL;
+}
+
 int
 local_message(struct conn *c, ssh_message msg)
 {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "text.h"
 #include "meduse-sshd.h"
 #include "local.h"
 #include "xmalloc.h"
@@ -177,8 +178,10 @@ lsess_tell(struct lsess *ls, const char *why)
 {
 	struct conn *c = ls->conn;
 
+	char q[400];
+
 	shell_eprintf(&ls->ctx, "meduse: cannot reach your workspace: %s\n",
-	    why);
+	    text_quote(why, 300, q, sizeof(q)));
 	log_info("user %s from %s: told why the workspace is out of reach",
 	    c->login, c->peer);
 	lsess_finish(ls, 255);
@@ -187,7 +190,7 @@ lsess_tell(struct lsess *ls, const char *why)
 static void
 lsess_progress(void *arg, const char *line)
 {
-	shell_eprintf(&((struct lsess *)arg)->ctx, "meduse: %s\n", line);
+	shell_event(&((struct lsess *)arg)->ctx, line);
 }
 
 /*
@@ -279,12 +282,18 @@ lsess_start(struct lsess *ls)
 		    ls->cmd.b->sub ? ls->cmd.b->sub : "");
 		if (shell_needs_input(&ls->cmd)) {
 			ls->st = LS_INPUT;
+			/* Under a pty the client sends no EOF, only keys. */
+			if (ls->pty)
+				shell_printf(&ls->ctx, "Paste your new public key "
+				    "(one line), then Enter:\n");
 			return;
 		}
 		lsess_finish(ls, shell_run(&ls->ctx, &ls->cmd, NULL));
 		return;
 	}
-	if (c->deferred) {
+	/* Deferred, or connected meanwhile by another session of this
+	 * connection (ControlMaster, VS Code): into the workspace. */
+	if (c->deferred || c->upstream != NULL) {
 		if (lsess_connect(ls, err, sizeof(err)) == 0)
 			return;
 	} else
@@ -337,8 +346,12 @@ lsess_step(struct lsess *ls)
 		return;
 	case LS_INPUT:
 		lsess_input(ls);
-		if (!ssh_channel_is_eof(ls->ch))
+		/* Under a pty the line is the input (Enter or ^D ends it). */
+		if (!ssh_channel_is_eof(ls->ch) && !(ls->pty && ls->in != NULL &&
+		    strpbrk(ls->in, "\r\n\x04") != NULL))
 			return;
+		if (ls->pty && ls->in != NULL)
+			ls->in[strcspn(ls->in, "\x04")] = '\0';
 		if (ls->in_over) {
 			shell_eprintf(&ls->ctx, "meduse: the input is over %d "
 			    "bytes: send one public key\n", SHELL_MAX_INPUT);

@@ -171,6 +171,7 @@ void	conn_route(struct conn *c);
 
 /* local.c, local_session.c: sessions the gateway answers itself */
 int	local_message(struct conn *c, ssh_message msg);
+bool	local_owns(struct conn *c, ssh_message msg);
 int	local_run_conn(struct conn *c);
 void	local_step(struct conn *c);
 void	local_builtin(struct conn *c, ssh_channel ch, const char *cmd, bool pty);

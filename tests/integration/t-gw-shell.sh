@@ -59,6 +59,20 @@ expect_rc 0 gw_ssh alice alice meduse restart
 [ "$(coder_ws alice/dev 'w["params"]["cpu"] + "/" + w["params"]["gpu"]')" = 12/2 ] ||
 	fail "the restart did not build with the new quota ($(coder_ws alice/dev 'w["params"]'))"
 
+# A shared connection (ControlMaster, VS Code's way): a second session
+# opened while the first is starting the workspace goes in too.
+expect_rc 0 gw_ssh alice alice meduse stop
+gw_ssh alice alice -M -S "$T/cm" -o ControlPersist=no -- 'sleep 2; echo first' \
+	>"$T/first" 2>&1 &
+master=$!
+for _ in $(seq 1 50); do [ -S "$T/cm" ] && break; sleep 0.1; done
+[ -S "$T/cm" ] || fail "the master connection did not start"
+expect_rc 0 gw_ssh alice alice -S "$T/cm" -- echo second
+expect_in "$T/out" '^second$'
+wait "$master" || { cat "$T/first" >&2; fail "the first session failed"; }
+grep -q '^first$' "$T/first" || { cat "$T/first" >&2; fail "the first session lost its output"; }
+grep -q 'starting workspace dev' "$T/first" || fail "the first session did not start the workspace"
+
 # Unknown and malformed commands: usage status 2, the workspace untouched.
 expect_rc 2 gw_ssh alice alice meduse frobnicate
 expect_in "$T/err" 'unknown command "frobnicate": type "meduse help"'
@@ -109,6 +123,15 @@ expect_rc 1 gw_ssh alice alice meduse keys rm "$fp1"
 expect_in "$T/err" 'last key'
 expect_rc 0 gw_ssh alice alice echo still-in
 expect_in "$T/out" '^still-in$'
+
+# Under a pty (ssh -t) the client sends no EOF: the line is the key.
+mkkey alice3
+fp3=$(ssh-keygen -lf "$T/keys/alice3.pub" | awk '{print $2}')
+printf '%s\r' "$(cat "$T/keys/alice3.pub")" >"$T/typed"
+expect_rc 0 gw_ssh alice alice -tt -- meduse keys add <"$T/typed"
+expect_in "$T/out" 'Paste your new public key'
+expect_in "$T/out" "added $(printf '%s' "$fp3" | sed 's/[+.]/\\&/g')"
+expect_rc 0 gw_ssh alice alice meduse keys rm "$fp3"
 
 # quota: the ResourceQuota's hard limits and use.
 expect_rc 0 gw_ssh alice alice meduse quota

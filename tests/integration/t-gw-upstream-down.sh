@@ -15,3 +15,10 @@ secs=$(( $(date +%s) - start ))
 expect_not_in "$T/out" should-not-run
 expect_in "$T/err" 'meduse: cannot reach your workspace: cannot connect to 127\.0\.1\.20:[0-9]+'
 expect_in "$T/gateway.log" 'user alice from 127\.0\.0\.1: workspace unreachable'
+# The built-ins still answer: `meduse status` is how a user finds out more.
+expect_rc 0 gw_ssh alice alice meduse help
+expect_in "$T/out" '^meduse commands'
+# An interactive login gets the restricted prompt with the reason.
+printf 'exit\r' | GW_LOGLEVEL=ERROR gw_ssh alice alice -tt -- >"$T/out" 2>"$T/err"
+expect_in "$T/out" "This is meduse's restricted prompt"
+expect_in "$T/err" 'cannot reach your workspace: cannot connect to 127\.0\.1\.20'

@@ -25,7 +25,7 @@ chown mdgw:meduse "$T/state/sshd" && chmod 2770 "$T/state/sshd"
 # The helper's -s: each key line forces meduse-shell and allows a pty.
 # sshd checks that a subsystem exists before it forces the command.
 AKEYS_SSHD_EXTRA="ExposeAuthInfo yes
-Subsystem sftp internal-sftp"
+Subsystem sftp internal-sftp -l INFO"
 akeys_sshd_start "-s $T/meduse-shell %u %t %k"
 # st KEY USER [SSH-OPTS... --] CMD...: ssh to the stock sshd.
 st() {
@@ -63,8 +63,8 @@ expect_rc 0 st alice alice -tt -- 'tty; echo pty-$((20+22))'
 expect_in "$T/out" '^/dev/pts/'
 expect_in "$T/out" 'pty-42'
 
-# sftp: sshd hands the subsystem to the ForceCommand, which asks the
-# workspace for its sftp subsystem.
+# sftp: sshd hands the subsystem's command ("internal-sftp -l INFO") to
+# the forced command, which asks the workspace for its sftp subsystem.
 head -c 100000 /dev/urandom >"$T/blob"
 printf 'put %s blob\nget blob %s\n' "$T/blob" "$T/blob.back" >"$T/batch"
 timeout 60 sftp -b "$T/batch" $(gw_ssh_opts alice) -P "$SSHD_PORT" alice@"$SSHD_ADDR" \
@@ -96,3 +96,12 @@ expect_in "$T/sshd.log" "forced-command \(key-option\) '$T/meduse-shell'"
 kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
 expect_rc 255 st alice alice echo should-not-run
 expect_in "$T/err" 'meduse: cannot reach your workspace'
+# An interactive login gets the restricted prompt; ^C drops the line and
+# does not end the session.
+{ printf 'help\r'; sleep 1; printf 'sta\003'; sleep 1; printf 'exit\r'; } |
+	st alice alice -tt -- >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" = 0 ] || { cat "$T/out" "$T/err" >&2; fail "the prompt session exited $rc"; }
+expect_in "$T/out" "This is meduse's restricted prompt"
+expect_in "$T/out" 'meduse commands'
+[ "$(grep -o 'meduse> ' "$T/out" | wc -l)" -ge 3 ] || { cat "$T/out" >&2; fail "no new prompt after ^C"; }
