@@ -38,11 +38,11 @@ want_eq() {	# want_eq GOT EXPECTED WHAT
 # --- the parameters: exactly those accountd sends, with fitting types
 /usr/bin/python3 "$RENDER" "$TPL/main.tf" params >"$T/params.json" 2>"$T/err" ||
 	{ cat "$T/err" >&2; fail "cannot read the parameters of main.tf"; }
-# The names accountd sends, read from its source (coder_params()).
-/usr/bin/python3 - "$TOP/accountd/coder_sync.c" >"$T/sent" <<'PY' || fail "cannot read coder_params()"
+# The names accountd sends, read from its source (kdesired_coder_params()).
+/usr/bin/python3 - "$TOP/accountd/kdesired.c" >"$T/sent" <<'PY' || fail "cannot read kdesired_coder_params()"
 import re, sys
 src = open(sys.argv[1]).read()
-body = src[src.index("coder_params(struct reconcile"):]
+body = src[src.index("\nkdesired_coder_params("):]
 body = body[:body.index("\n}\n")]
 print(" ".join(sorted(re.findall(r'"name", "([a-z_]+)"', body))))
 PY

@@ -97,11 +97,23 @@ kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
 expect_rc 255 st alice alice echo should-not-run
 expect_in "$T/err" 'meduse: cannot reach your workspace'
 # An interactive login gets the restricted prompt; ^C drops the line and
-# does not end the session.
-{ printf 'help\r'; sleep 1; printf 'sta\003'; sleep 1; printf 'exit\r'; } |
-	st alice alice -tt -- >"$T/out" 2>"$T/err"
-rc=$?
-[ "$rc" = 0 ] || { cat "$T/out" "$T/err" >&2; fail "the prompt session exited $rc"; }
-expect_in "$T/out" "This is meduse's restricted prompt"
-expect_in "$T/out" 'meduse commands'
+# does not end the session.  Typed through a fifo, each key after what it
+# answers.
+rm -f "$T/in"; mkfifo "$T/in"
+st alice alice -tt -- <"$T/in" >"$T/out" 2>"$T/err" &
+session=$!
+exec 3>"$T/in"
+wait_out() {
+	for _ in $(seq 1 300); do grep -qE -- "$1" "$T/out" && return 0; sleep 0.1; done
+	cat "$T/out" "$T/err" >&2; fail "the prompt never showed /$1/"
+}
+wait_out "This is meduse's restricted prompt"
+printf 'help\r' >&3
+wait_out 'meduse commands'
+printf 'sta\003' >&3
+for _ in $(seq 1 300); do [ "$(grep -o 'meduse> ' "$T/out" | wc -l)" -ge 3 ] && break; sleep 0.1; done
 [ "$(grep -o 'meduse> ' "$T/out" | wc -l)" -ge 3 ] || { cat "$T/out" >&2; fail "no new prompt after ^C"; }
+printf 'exit\r' >&3
+exec 3>&-
+wait "$session"; rc=$?
+[ "$rc" = 0 ] || { cat "$T/out" "$T/err" >&2; fail "the prompt session exited $rc"; }

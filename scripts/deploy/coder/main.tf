@@ -75,12 +75,12 @@ locals {
   gpu_tolerations  = ["nvidia.com/gpu"]
 }
 
-# --- the parameters accountd sends (accountd/coder_sync.c) -----------------
-# They come from the account's quota when meduse creates the workspace and
-# are not changed by meduse afterwards.  namespace and home_pvc are where the
-# workspace lives: they cannot change.  cpu, memory and gpu may be changed by
-# an admin in Coder (a restart applies them); the namespace's ResourceQuota
-# still caps them.
+# --- the parameters accountd sends (accountd/kdesired.c) -------------------
+# They come from the account's quota: when meduse creates the workspace, and
+# with every start meduse asks for (a login, meduse start or restart), so a
+# changed quota applies at the next start.  namespace and home_pvc are where
+# the workspace lives: they cannot change.  A start from Coder's own UI
+# reuses the last build's values; the namespace's ResourceQuota caps them.
 
 data "coder_parameter" "namespace" {
   name         = "namespace"
