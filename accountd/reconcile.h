@@ -17,4 +17,16 @@ int	rc_delete(struct reconcile *r, const char *path, long *status,
 /* Carries out the purges recorded in kpurge, for account or all (NULL). */
 void	rc_purge(struct reconcile *r, const char *account);
 
+/* coder_purge.c */
+/*
+ * Deletes the Coder workspaces of a purged account, then its Coder user.
+ * 0 when Coder has nothing of it left (or is not configured); -1 with err
+ * and *status: 0 when Coder did not answer or is still deleting (pending),
+ * else its refusal (failed).
+ */
+int	coder_purge(struct reconcile *r, const char *account, long *status,
+	    char *err, size_t errlen);
+/* Plan: the deletions coder_purge would make, from the pass's listing. */
+void	coder_purge_plan(struct reconcile *r, const char *account);
+
 #endif

@@ -4,7 +4,10 @@
  * in it, only when each PVC there now was named when the admin confirmed:
  * one that appeared since stops it, with a message that names it.  A purge
  * that keeps the namespace removes the user's access and the cluster-scoped
- * Queue, and leaves the data.
+ * Queue, and leaves the data.  Either also deletes the account's Coder
+ * workspaces and user (coder_purge.c), first: the workspaces run in the
+ * namespace, which is deleted only once Coder has let them go.  The kpurge
+ * row goes when both sides are done; until then each pass tries again.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -114,6 +117,37 @@ out:
 	return rc;
 }
 
+/*
+ * One purge: Coder's side, then the cluster's.  Taking the user's access
+ * away does not wait for Coder; deleting the namespace does.
+ */
+static int
+rc_purge_one(struct reconcile *r, const char *name, const char *ns,
+    const char *pvcs, bool keep, long *status, char *err, size_t errlen)
+{
+	char cerr[512];
+	long cstatus;
+	int crc;
+
+	crc = coder_purge(r, name, &cstatus, cerr, sizeof(cerr));
+	if (r->down[0] != '\0') {
+		*status = 0;
+		snprintf(err, errlen, "%s", r->down);
+		return -1;
+	}
+	if (keep && rc_purge_strip(r, ns, status, err, errlen) == -1)
+		return -1;
+	if (crc == -1) {
+		*status = cstatus;
+		snprintf(err, errlen, "%s%.440s", keep ? "Coder: " :
+		    "the namespace waits for Coder: ", cerr);
+		return -1;
+	}
+	if (!keep)
+		return rc_purge_namespace(r, ns, pvcs, status, err, errlen);
+	return 0;
+}
+
 void
 rc_purge(struct reconcile *r, const char *account)
 {
@@ -136,12 +170,13 @@ rc_purge(struct reconcile *r, const char *account)
 		pvcs = json_string_value(json_object_get(row, "pvcs"));
 		keep = json_is_true(json_object_get(row, "keep"));
 		snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
-		if (r->down[0] != '\0') {
+		if (r->plan && r->down[0] != '\0') {
 			r->n.pending++;
 			rc_event(r, name, "Namespace", path, "pending", r->down);
 			continue;
 		}
 		if (r->plan) {
+			coder_purge_plan(r, name);
 			json_array_append_new(r->changes, json_pack("{s:s, s:s, "
 			    "s:s, s:s, s:[]}", "account", name, "kind",
 			    "Namespace", "path", path, "action", keep ? "strip" :
@@ -155,9 +190,8 @@ rc_purge(struct reconcile *r, const char *account)
 			account_clear(&a);
 			rc = 0;
 		} else
-			rc = keep ? rc_purge_strip(r, ns, &status, err,
-			    sizeof(err)) : rc_purge_namespace(r, ns, pvcs, &status,
-			    err, sizeof(err));
+			rc = rc_purge_one(r, name, ns, pvcs, keep, &status, err,
+			    sizeof(err));
 		if (rc == 0) {
 			if (db_kpurge_result(r->db, ns, NULL) == -1)
 				r->n.dberrors++;

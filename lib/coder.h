@@ -50,6 +50,10 @@ int	coder_workspace_list_all(struct coder *c, long *status, json_t **out,
 	    char *err, size_t errlen);
 int	coder_user_create(struct coder *c, json_t *req, long *status,
 	    json_t **out, char *err, size_t errlen);
+/* Coder refuses (417) while the user still has a workspace, even one
+ * being deleted, and (403) when it is the token's own user. */
+int	coder_user_delete(struct coder *c, const char *user, long *status,
+	    char *err, size_t errlen);
 int	coder_org_get(struct coder *c, const char *org, long *status,
 	    json_t **out, char *err, size_t errlen);
 int	coder_template_get(struct coder *c, const char *org_id,

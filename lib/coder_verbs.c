@@ -47,6 +47,19 @@ coder_user_create(struct coder *c, json_t *req, long *status, json_t **out,
 }
 
 int
+coder_user_delete(struct coder *c, const char *user, long *status, char *err,
+    size_t errlen)
+{
+	char u[SEG], path[SEG + 32];
+
+	if (coder_escape(user, u, sizeof(u)) == -1)
+		return coder_bad_name("user", user, status, err, errlen);
+	snprintf(path, sizeof(path), "/users/%s", u);
+	return coder_request(c, "DELETE", path, NULL, status, NULL, err,
+	    errlen);
+}
+
+int
 coder_org_get(struct coder *c, const char *org, long *status, json_t **out,
     char *err, size_t errlen)
 {

@@ -96,6 +96,7 @@ class State:
                     "description": "Builtin default organization.", "icon": "",
                     "created_at": ts(t0), "updated_at": ts(t0), "is_default": True}
         self.users = {}        # id -> user
+        self.gone = {}         # id -> deleted user (Coder keeps the row, marked deleted)
         self.templates = {}    # id -> template
         self.versions = {}     # version id -> template id
         self.workspaces = {}   # id -> workspace (internal)
@@ -131,6 +132,11 @@ class State:
             if u["id"] == ref.lower() or u["username"].lower() == ref.lower():
                 return u
         raise not_found()
+
+    def owner(self, w):
+        """The workspace's owner, deleted or not (a deleted user's workspaces are
+        deleted too, and still shown with include_deleted)."""
+        return self.users.get(w["owner_id"]) or self.gone[w["owner_id"]]
 
     def template_by(self, ref):
         for t in self.templates.values():
@@ -209,7 +215,7 @@ def render_agent(w, b):
 
 def render_build(st, b):
     w = st.workspaces[b["workspace_id"]]
-    owner = st.users[w["owner_id"]]
+    owner = st.owner(w)
     t = st.templates[w["template_id"]]
     job = {"id": b["job_id"], "created_at": b["created_at"], "status": b["job_status"],
            "file_id": b["file_id"], "tags": {"scope": "organization", "owner": ""},
@@ -247,7 +253,7 @@ def render_build(st, b):
 
 
 def render_ws(st, w):
-    owner = st.users[w["owner_id"]]
+    owner = st.owner(w)
     t = st.templates[w["template_id"]]
     lb = render_build(st, st.latest(w))
     failing = [a["id"] for r in lb["resources"] for a in r["agents"]
@@ -271,7 +277,7 @@ def render_ws(st, w):
 
 # --- pods in the Kubernetes fake ---------------------------------------------
 def pod_for(st, w):
-    owner = st.users[w["owner_id"]]
+    owner = st.owner(w)
     ns = w["params"].get("namespace") or st.a.pod_namespace_prefix + owner["username"]
     ip = st.pod_ips.get("%s/%s" % (owner["username"], w["name"]), st.a.pod_ip)
     # The official template makes a Deployment coder-<id>: its pod has a
@@ -427,7 +433,7 @@ def run_build(st, w, b):
 
 
 def take_fault(st, w, transition):
-    key = "%s/%s" % (st.users[w["owner_id"]]["username"], w["name"])
+    key = "%s/%s" % (st.owner(w)["username"], w["name"])
     f = st.faults.get(key)
     if not f or f.get("transition", "start") != transition:
         return None
@@ -505,6 +511,8 @@ class Api:
             return self.create_user(self.body(raw, "create_user"))
         if method == "GET" and n == 2 and p[0] == "users":
             return 200, render_user(st.user(p[1]))
+        if method == "DELETE" and n == 2 and p[0] == "users":
+            return self.delete_user(st.user(p[1]))
         if method == "GET" and p == ["organizations"]:
             return 200, [render_org(st.org)]
         if p[:1] == ["organizations"] and n >= 2:
@@ -621,6 +629,21 @@ class Api:
         u = st.add_user(username, email, login_type, status or "dormant", name)
         return 201, render_user(u)
 
+    def delete_user(self, u):
+        """coderd/users.go deleteUser: not the token's own user, not while the user
+        has workspaces (deleted ones do not count; one being deleted does)."""
+        st = self.st
+        if u is st.admin:
+            raise CoderError(403, "You cannot delete yourself!")
+        if any(w["owner_id"] == u["id"] and not w["deleted"]
+               for w in st.workspaces.values()):
+            raise CoderError(417, "You cannot delete a user that has workspaces. "
+                             "Delete their workspaces and try again!")
+        # Its username and email are free again: Coder's unique indexes cover
+        # the users not deleted.
+        st.gone[u["id"]] = st.users.pop(u["id"])
+        return 200, {"message": "User has been deleted!"}
+
     def create_ws(self, owner, b):
         st = self.st
         tid, vid = want_uuid(b, "template_id"), want_uuid(b, "template_version_id")
@@ -698,7 +721,7 @@ class Api:
     def usage(self, w, raw):
         st = self.st
         rec = {"time": ts(), "workspace_id": w["id"],
-               "workspace": "%s/%s" % (st.users[w["owner_id"]]["username"], w["name"]),
+               "workspace": "%s/%s" % (st.owner(w)["username"], w["name"]),
                "agent_id": None, "app_name": None}
         if raw:
             b = self.body(raw, "usage")
@@ -733,7 +756,7 @@ class Api:
             filt["name"] = rest
         out = []
         for w in sorted(st.workspaces.values(), key=lambda x: x["created_at"]):
-            owner = st.users[w["owner_id"]]
+            owner = st.owner(w)
             if w["deleted"] != (filt.get("deleted") == "true"):
                 continue
             if "owner" in filt and filt["owner"] not in ("me", owner["username"]) or \
@@ -829,7 +852,7 @@ class ApiServer(fakelib.ApiServer):
 def state_json(st):
     ws = []
     for w in st.workspaces.values():
-        owner = st.users[w["owner_id"]]
+        owner = st.owner(w)
         b = st.latest(w)
         ws.append({"id": w["id"], "owner": owner["username"], "name": w["name"],
                    "template": st.templates[w["template_id"]]["name"], "params": w["params"],
@@ -842,7 +865,8 @@ def state_json(st):
     return {"organization": st.org, "templates": [
         {"id": t["id"], "name": t["name"], "active_version_id": t["version_id"],
          "parameters": t["params"]} for t in st.templates.values()],
-        "users": list(st.users.values()), "workspaces": ws, "usage": st.usage,
+        "users": list(st.users.values()), "deleted_users": list(st.gone.values()),
+        "workspaces": ws, "usage": st.usage,
         "faults": st.faults, "api_fault": st.api_fault, "pod_ips": st.pod_ips,
         "kube_errors": st.kube_errors}
 
@@ -952,13 +976,17 @@ class ControlHandler(fakelib.ControlHandler):
         un = req.get("username")
         if not isinstance(un, str) or not NAME_RE.match(un):
             return self.reply(400, {"error": "username must be a Coder username"})
+        roles = req.get("roles") or []
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            return self.reply(400, {"error": "roles must be a list of site role names"})
         with st.lock:
             for u in st.users.values():
                 if u["username"].lower() == un.lower():
                     return self.reply(409, {"error": "user %s exists" % un})
             u = st.add_user(un, req.get("email") or "%s@example.com" % un,
                             req.get("login_type") or "oidc", req.get("status") or "active",
-                            req.get("name") or "")
+                            req.get("name") or "",
+                            [{"name": r, "display_name": r} for r in roles])
         self.reply(201, u)
 
     def workspace(self, req):

@@ -12,7 +12,7 @@
 
 # shellcheck disable=SC2119  # no extra arguments
 start_kube_fake
-start_coder_fake --build-delay 0.6
+start_coder_fake --build-delay 1.2	# each step outlasts a poll under load
 
 # call [CURL ARGS...] PATH: authenticated request; body in $T/out, code in $code.
 call() {
