@@ -10,7 +10,7 @@ CC       ?= cc
 FUZZCC   ?= clang
 GATEWAY_GROUP ?= meduse
 
-PKGS     := libssh jansson yaml-0.1 sqlite3 libcurl libcrypto
+PKGS     := libssh jansson yaml-0.1 sqlite3 libcurl libcrypto libargon2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -8,11 +8,11 @@ pkgs=(
 	gcc make pkg-config clang libclang-rt-14-dev
 	libssh-dev libjansson-dev libyaml-dev libsqlite3-dev sqlite3
 	libpam0g-dev libcurl4-openssl-dev libssl-dev libwebsockets-dev
-	libcmocka-dev pamtester valgrind
+	libcmocka-dev pamtester valgrind libargon2-dev
 	openssh-client openssh-server rsync util-linux ssh-audit
 	python3 python3-kubernetes python3-yaml openssl iproute2 man-db
 	xvfb xauth x11-utils curl
-	python3-pyhcl
+	python3-pyhcl python3-argon2 python3-cryptography
 )
 
 missing=()
