@@ -5,7 +5,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
-secs=${2:-${FUZZ_SECONDS:-15}}
+secs=${2:-${FUZZ_SECONDS:-10}}
 pass=0 fail=0
 for f in "$build"/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue

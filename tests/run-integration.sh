@@ -31,11 +31,12 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 pass=0 fail=0 skip=0
 logs=${MEDUSE_TEST_LOGS:-$top/build/test-logs}
 mkdir -p "$logs"
-# Tests run MEDUSE_JOBS at a time (default: the number of CPUs), each in a
-# mount namespace of its own so that the ones that bind over /etc/passwd
-# (gw-lib.sh) cannot see each other's.  Most of a test's time is spent
-# waiting on daemons, so this shortens the run without adding load.
-jobs=${MEDUSE_JOBS:-$(nproc)}
+# Tests run MEDUSE_JOBS at a time (default: the number of CPUs plus one),
+# each in a mount namespace of its own so that the ones that bind over
+# /etc/passwd (gw-lib.sh) cannot see each other's.  Most of a test's time
+# is spent waiting on daemons (a workspace's build, a poll), so one more
+# than the CPUs keeps them busy without making the tests' timing tight.
+jobs=${MEDUSE_JOBS:-$(( $(nproc) + 1 ))}
 declare -A started names
 report() {	# report PID RC
 	local name=${names[$1]} secs out
