@@ -84,10 +84,11 @@ struct config {
 	} coder;
 
 	struct {
-		char	*endpoint;
-		char	*credentials_file;
-		char	*bucket_prefix;
-		struct config_strings shared_read;
+		char	*endpoint;		/* "": MinIO provisioning off */
+		char	*credentials_file;	/* ACCESS:SECRET, mode 0600 */
+		char	*bucket_prefix;		/* bucket = prefix + account name */
+		struct config_strings shared_read;	/* buckets all may read */
+		char	*region;		/* of S3 calls */
 	} minio;
 
 	struct quota	default_quota;		/* key defaults.quota */

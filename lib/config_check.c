@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config_keys.h"
+#include "minio.h"
 #include "names.h"
 
 #define QUOTE(s)	config_keys_quote((s), qbuf, sizeof(qbuf))
@@ -293,4 +294,37 @@ config_check_host_key_policy(const char *s, char *err, size_t errlen)
 	    "on first use) or pinned (only keys already in the known_hosts "
 	    "file)", QUOTE(s));
 	return -1;
+}
+
+/* minio.bucket_prefix: the rules live with the MinIO client. */
+int
+config_check_bucket_prefix(const char *s, char *err, size_t errlen)
+{
+	return minio_bucket_prefix_check(s, err, errlen);
+}
+
+/* An item of minio.shared_read: an existing bucket's name. */
+int
+config_check_bucket(const char *s, char *err, size_t errlen)
+{
+	return minio_bucket_check(s, err, errlen);
+}
+
+/*
+ * An S3 region as MinIO's MINIO_REGION holds it ("us-east-1",
+ * "eu-lab-1"...): it goes into the signature's scope, where '/' would
+ * shift the parts, and into a CreateBucketConfiguration.
+ */
+int
+config_check_region(const char *s, char *err, size_t errlen)
+{
+	char qbuf[64];
+
+	if (s[0] == '\0' || strlen(s) > 64 || !config_check_chars(s, true, "_-")) {
+		snprintf(err, errlen, "\"%s\" is not a region (use 1 to 64 "
+		    "letters, digits, '-' and '_', e.g. \"us-east-1\", MinIO's "
+		    "MINIO_REGION)", QUOTE(s));
+		return -1;
+	}
+	return 0;
 }

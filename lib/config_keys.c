@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "config_keys.h"
+#include "names.h"
 #include "text.h"
 #include "units.h"
 
@@ -132,8 +133,11 @@ const struct config_key config_keys[] = {
 	STR("minio.endpoint", minio.endpoint, "", config_check_url),
 	STR("minio.credentials_file", minio.credentials_file, "",
 	    config_check_opt_abs_path),
-	STR("minio.bucket_prefix", minio.bucket_prefix, "", config_check_prefix),
-	LIST("minio.shared_read", minio.shared_read, def_empty, config_check_nonempty),
+	STR("minio.bucket_prefix", minio.bucket_prefix, "",
+	    config_check_bucket_prefix),
+	LIST("minio.shared_read", minio.shared_read, def_empty,
+	    config_check_bucket),
+	STR("minio.region", minio.region, "us-east-1", config_check_region),
 
 	SECTION("defaults"),
 	SECTION("defaults.quota"),
@@ -515,6 +519,44 @@ config_keys_blame(const int *lines, const char *a, const char *b)
 	return la != 0 ? la : lb;
 }
 
+/*
+ * MinIO needs its credentials; and a shared bucket must not be the bucket
+ * some account would get (prefix + name), or that account would own the
+ * data everyone else only reads.
+ */
+static void
+config_keys_cross_minio(const struct config *cfg, const int *lines,
+    config_report_fn *report, void *arg)
+{
+	const char *prefix = cfg->minio.bucket_prefix, *b;
+	char msg[512], why[256], qbuf[64];
+	size_t i, plen = strlen(prefix);
+	int line;
+
+	line = config_keys_blame(lines, "minio.credentials_file",
+	    "minio.endpoint");
+	if (line >= 0 && cfg->minio.endpoint[0] != '\0' &&
+	    cfg->minio.credentials_file[0] == '\0')
+		report(arg, line, "minio.credentials_file: minio.endpoint is set "
+		    "but no credentials file is given: write the admin's "
+		    "ACCESS_KEY:SECRET_KEY in a file of mode 0600 and name it here");
+	line = config_keys_blame(lines, "minio.shared_read",
+	    "minio.bucket_prefix");
+	if (line < 0 || plen == 0)
+		return;
+	for (i = 0; i < cfg->minio.shared_read.n; i++) {
+		b = cfg->minio.shared_read.v[i];
+		if (strncmp(b, prefix, plen) != 0 ||
+		    names_check_account(b + plen, why, sizeof(why)) == -1)
+			continue;
+		snprintf(msg, sizeof(msg), "minio.shared_read[%zu]: \"%s\" is "
+		    "the bucket of an account named %s (minio.bucket_prefix is "
+		    "\"%s\"), who could write to it: give shared buckets names "
+		    "outside the prefix", i, QUOTE(b), b + plen, prefix);
+		report(arg, line, msg);
+	}
+}
+
 void
 config_keys_cross_check(const struct config *cfg, const int *lines,
     config_report_fn *report, void *arg)
@@ -539,6 +581,7 @@ config_keys_cross_check(const struct config *cfg, const int *lines,
 		report(arg, line, "route.command: route.transport is command but "
 		    "no program is given: write e.g. [\"coder\", \"ssh\", "
 		    "\"--stdio\", \"{workspace}\"]");
+	config_keys_cross_minio(cfg, lines, report, arg);
 	line = config_keys_blame(lines, "route.static.host", "route.resolver");
 	if (line >= 0 && strcmp(cfg->route.resolver, "static") == 0 &&
 	    cfg->route.static_host[0] == '\0')

@@ -74,6 +74,8 @@ config_check_fn	config_check_abs_path, config_check_opt_abs_path,
 		config_check_transport, config_check_listen,
 		config_check_command_item, config_check_prefix,
 		config_check_dns_name, config_check_url, config_check_workspace,
-		config_check_env_pattern, config_check_host_key_policy;
+		config_check_env_pattern, config_check_host_key_policy,
+		config_check_bucket_prefix, config_check_bucket,
+		config_check_region;
 
 #endif

@@ -160,9 +160,10 @@ http_requests(const struct http *h)
 
 CURLcode
 http_perform(struct http *h, const char *method, const char *url,
-    const char *body, struct curl_slist *hdrs, long *code)
+    const char *body, size_t body_len, struct curl_slist *hdrs, long *code)
 {
 	CURLcode cc;
+	bool head = strcmp(method, "HEAD") == 0;
 
 	*code = 0;
 	free(h->body.data);
@@ -173,15 +174,20 @@ http_perform(struct http *h, const char *method, const char *url,
 	if (body != NULL) {
 		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
 		/* Always a known length: some servers refuse chunked bodies. */
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE,
-		    (long)strlen(body));
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)body_len);
 	} else
 		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+	/* Else curl would wait for the body a HEAD's Content-Length announces. */
+	if (head)
+		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	h->requests++;
 	cc = curl_easy_perform(h->curl);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	if (head)
+		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 0L);
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, code);
 	return cc;
@@ -199,6 +205,13 @@ http_json(struct http *h, bool *bad)
 	    NULL);
 	*bad = doc == NULL;
 	return doc;
+}
+
+const char *
+http_body(const struct http *h, size_t *len)
+{
+	*len = h->body.len;
+	return h->body.data != NULL ? h->body.data : "";
 }
 
 bool
@@ -271,11 +284,13 @@ http_exchange(struct http *h, const struct http_exchange *x, long *status,
 {
 	struct curl_slist *hdrs = NULL;
 	json_t *doc = NULL;
+	const char *body;
 	char msg[1024];
+	size_t blen;
 	long code = 0, delay;
 	CURLcode cc;
 	int attempt, rc = -1;
-	bool bad;
+	bool bad = false;
 
 	*status = 0;
 	if (resp != NULL)
@@ -285,9 +300,12 @@ http_exchange(struct http *h, const struct http_exchange *x, long *status,
 		hdrs = NULL;
 		if (x->headers(x->arg, &hdrs, err, errlen) == -1)
 			goto out;
-		cc = http_perform(h, x->method, x->url, x->body, hdrs, &code);
+		cc = http_perform(h, x->method, x->url, x->body,
+		    x->body == NULL ? 0 : x->body_len != 0 ? x->body_len :
+		    strlen(x->body), hdrs, &code);
 		json_decref(doc);
-		doc = cc == CURLE_OK ? http_json(h, &bad) : NULL;
+		doc = cc == CURLE_OK && x->message_raw == NULL ?
+		    http_json(h, &bad) : NULL;
 		if (cc == CURLE_OK && code >= 200 && code <= 299) {
 			if (bad) {
 				snprintf(err, errlen, "%s %s: %s answered %ld with "
@@ -306,6 +324,10 @@ http_exchange(struct http *h, const struct http_exchange *x, long *status,
 			    http_error(h, cc));
 			if (x->hint != NULL)
 				x->hint(x->arg, cc, msg, sizeof(msg));
+		} else if (x->message_raw != NULL) {
+			body = http_body(h, &blen);
+			x->message_raw(x->arg, code, body, blen, msg,
+			    sizeof(msg));
 		} else
 			x->message(code, doc, msg, sizeof(msg));
 		delay = http_retry_delay(attempt, code, http_retry_after(h),

@@ -38,12 +38,15 @@ void		 http_backoff(struct http *h, long delay);
 /* HTTP requests sent so far, retries included. */
 unsigned long	 http_requests(const struct http *h);
 /*
- * One attempt of method url with body (NULL: none) and hdrs.  Returns the
- * curl result; *code is the HTTP status (0 without an answer).
+ * One attempt of method url with body (NULL: none) of body_len bytes and
+ * hdrs; "HEAD" asks for no body.  Returns the curl result; *code is the
+ * HTTP status (0 without an answer).
  */
 CURLcode	 http_perform(struct http *h, const char *method,
-		    const char *url, const char *body, struct curl_slist *hdrs,
-		    long *code);
+		    const char *url, const char *body, size_t body_len,
+		    struct curl_slist *hdrs, long *code);
+/* The last answer's body, NUL-terminated ("" when none), and its length. */
+const char	*http_body(const struct http *h, size_t *len);
 /* The last answer's body parsed as JSON (a new reference), or NULL when
  * empty or not JSON; *bad is set for a body that is not JSON. */
 json_t		*http_json(struct http *h, bool *bad);
@@ -66,6 +69,7 @@ struct http_exchange {
 	const char	*path;		/* for messages */
 	const char	*url;
 	const char	*body;		/* NULL: none */
+	size_t		 body_len;	/* 0: strlen(body); binary bodies need it */
 	const char	*server;	/* names the server in transport errors */
 	const char	*who;		/* "the API server", "Coder": bad JSON */
 	/* Before each attempt: the request's headers (credentials rotate);
@@ -78,6 +82,11 @@ struct http_exchange {
 	/* The server's own words for a refusal. */
 	void		(*message)(long code, const json_t *body, char *buf,
 			    size_t len);
+	/* Instead of message, for a server whose answers are not JSON (S3's
+	 * XML, madmin's encrypted bodies): nothing is parsed, *resp stays
+	 * NULL and http_body() gives the answer.  May be NULL. */
+	void		(*message_raw)(void *arg, long code, const char *body,
+			    size_t len, char *buf, size_t buflen);
 	/* Appends to a transport error (which CA, ...).  May be NULL. */
 	void		(*hint)(void *arg, CURLcode cc, char *msg, size_t len);
 	void		*arg;

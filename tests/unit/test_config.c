@@ -158,6 +158,7 @@ assert_defaults(const struct config *c)
 	assert_string_equal(c->minio.credentials_file, "");
 	assert_string_equal(c->minio.bucket_prefix, "");
 	assert_strings(&c->minio.shared_read, NULL);
+	assert_string_equal(c->minio.region, "us-east-1");
 	assert_int_equal(c->default_quota.cpu_milli, 8000);
 	assert_int_equal(c->default_quota.memory_bytes, 32 * GiB);
 	assert_int_equal(c->default_quota.gpu, 1);
@@ -252,6 +253,7 @@ test_every_key(void **state)
 	    "  shared_read:\n"
 	    "  - datasets\n"
 	    "  - models\n"
+	    "  region: eu-lab-1\n"
 	    "defaults:\n"
 	    "  quota:\n"
 	    "    cpu: 500m\n"
@@ -304,6 +306,7 @@ test_every_key(void **state)
 	assert_string_equal(c->minio.credentials_file, "/etc/meduse/minio.cred");
 	assert_string_equal(c->minio.bucket_prefix, "lab-");
 	assert_strings(&c->minio.shared_read, "datasets", "models", NULL);
+	assert_string_equal(c->minio.region, "eu-lab-1");
 	assert_int_equal(c->default_quota.cpu_milli, 500);
 	assert_int_equal(c->default_quota.memory_bytes, 3 * GiB / 2);
 	assert_int_equal(c->default_quota.gpu, 0);
@@ -368,10 +371,10 @@ test_lists(void **state)
 
 	(void)state;
 	c = load_ok("gateway:\n  listen: []\n  host_keys:\n"
-	    "minio: {shared_read: [a, 'b', \"c\"]}\n");
+	    "minio: {shared_read: [abc, 'bcd', \"cde\"]}\n");
 	assert_strings(&c->gateway.listen, NULL);
 	assert_strings(&c->gateway.host_keys, NULL);
-	assert_strings(&c->minio.shared_read, "a", "b", "c", NULL);
+	assert_strings(&c->minio.shared_read, "abc", "bcd", "cde", NULL);
 	config_free(c);
 }
 
@@ -476,7 +479,7 @@ test_wrong_types(void **state)
 	load_bad("gateway:\n  listen: {a: 1}\n",
 	    "t.yaml:2: gateway.listen: expected a list of strings, found a mapping",
 	    NULL);
-	load_bad("minio:\n  shared_read:\n    - a\n    - [b]\n    -\n",
+	load_bad("minio:\n  shared_read:\n    - abc\n    - [b]\n    -\n",
 	    "t.yaml:4: minio.shared_read[1]: expected a string, found a list",
 	    "t.yaml:5: minio.shared_read[2]: expected a string, found nothing",
 	    NULL);
@@ -611,15 +614,40 @@ test_value_rules(void **state)
 	    "t.yaml:2: kubernetes.namespace_prefix: \"U-\" is not a name prefix",
 	    NULL);
 	load_bad("minio:\n  bucket_prefix: -x\n",
-	    "t.yaml:2: minio.bucket_prefix: \"-x\" is not a name prefix", NULL);
+	    "t.yaml:2: minio.bucket_prefix: \"-x\" is not a bucket name prefix "
+	    "(use at most 31 of a-z, 0-9 and '-', not starting with '-')", NULL);
+	load_bad("minio:\n  bucket_prefix: Lab-\n",
+	    "t.yaml:2: minio.bucket_prefix: \"Lab-\" is not a bucket name prefix",
+	    NULL);
+	load_bad("minio:\n  bucket_prefix: lab.\n",
+	    "t.yaml:2: minio.bucket_prefix: \"lab.\" is not a bucket name prefix",
+	    NULL);
+	load_bad("minio:\n  bucket_prefix: abcdefghijabcdefghijabcdefghij-lab\n",
+	    "t.yaml:2: minio.bucket_prefix: \"abcdefghijabcdefghijabcdefghij-lab\" "
+	    "is not a bucket name prefix", NULL);
+	load_bad("minio:\n  bucket_prefix: xn--\n",
+	    "t.yaml:2: minio.bucket_prefix: \"xn--\" is not a bucket name prefix: "
+	    "S3 reserves names starting with \"xn--\"", NULL);
+	load_bad("minio:\n  region: eu/west\n",
+	    "t.yaml:2: minio.region: \"eu/west\" is not a region", NULL);
+	load_bad("minio:\n  region: \"\"\n",
+	    "t.yaml:2: minio.region: \"\" is not a region", NULL);
 	load_bad("kubernetes:\n  storage_class: Fast_SSD\n",
 	    "t.yaml:2: kubernetes.storage_class: \"Fast_SSD\" is not a Kubernetes "
 	    "name", NULL);
 	load_bad("coder:\n  url: coder.example.org\n",
 	    "t.yaml:2: coder.url: \"coder.example.org\" is not an http:// or "
 	    "https:// URL", NULL);
-	load_bad("minio:\n  shared_read: [\"\"]\n",
-	    "t.yaml:2: minio.shared_read[0]: an empty string is not allowed", NULL);
+	load_bad("minio:\n  shared_read: [\"\", ab, Datasets, 10.0.0.1, a..b, "
+	    "xn--data, datasets]\n",
+	    "t.yaml:2: minio.shared_read[0]: bucket name \"\" has 0 characters: "
+	    "use 3 to 63",
+	    "t.yaml:2: minio.shared_read[1]: bucket name \"ab\" has 2 characters",
+	    "t.yaml:2: minio.shared_read[2]: \"Datasets\" is not a bucket name",
+	    "t.yaml:2: minio.shared_read[3]: \"10.0.0.1\" is not a bucket name",
+	    "t.yaml:2: minio.shared_read[4]: \"a..b\" is not a bucket name",
+	    "t.yaml:2: minio.shared_read[5]: \"xn--data\" is not a bucket name: "
+	    "S3 reserves its prefix or suffix", NULL);
 	load_bad("gateway:\n  env_allow:\n    - LANG\n    - \"\"\n    - \"LC_[A-Z]*\"\n"
 	    "    - LD PRELOAD\n    - \"A=B\"\n",
 	    "t.yaml:4: gateway.env_allow[1]: \"\" is not a variable name pattern "
@@ -661,6 +689,20 @@ test_cross_rules(void **state)
 	    "is given", NULL);
 	load_bad("route:\n  static: {host: \"\"}\n",
 	    "t.yaml:2: route.static.host: is empty but route.resolver is static",
+	    NULL);
+	load_bad("minio:\n  endpoint: http://nas:9000\n",
+	    "t.yaml:2: minio.credentials_file: minio.endpoint is set but no "
+	    "credentials file is given", NULL);
+	/* A shared bucket that some account would own. */
+	load_bad("minio:\n  bucket_prefix: lab-\n  shared_read: [datasets, "
+	    "lab-data, lab-meduse]\n",
+	    "t.yaml:3: minio.shared_read[1]: \"lab-data\" is the bucket of an "
+	    "account named data (minio.bucket_prefix is \"lab-\"), who could "
+	    "write to it", NULL);
+	/* A refused prefix is not compared. */
+	load_bad("minio:\n  bucket_prefix: Lab-\n  shared_read: [Lab-data]\n",
+	    "t.yaml:2: minio.bucket_prefix: \"Lab-\" is not a bucket name prefix",
+	    "t.yaml:3: minio.shared_read[0]: \"Lab-data\" is not a bucket name",
 	    NULL);
 }
 
@@ -713,7 +755,7 @@ test_aliases(void **state)
 
 	(void)state;
 	c = load_ok("coder: {url: &u \"https://c.example\"}\n"
-	    "minio: {endpoint: *u}\n");
+	    "minio: {endpoint: *u, credentials_file: /etc/meduse/minio.cred}\n");
 	assert_string_equal(c->minio.endpoint, "https://c.example");
 	config_free(c);
 	/* A self-referencing list is walked once, not forever. */
