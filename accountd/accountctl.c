@@ -24,6 +24,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "manage an account's public keys", ctl_key },
 	{ "workspace", "add NAME WS [--template T] | list NAME | rm NAME WS",
 	  "manage an account's extra Coder workspaces", ctl_workspace },
+	{ "minio", "rotate NAME", "give an account's MinIO user a new secret key",
+	  ctl_minio },
 	{ "lock", "NAME", "refuse every login of an account, keeping everything", ctl_lock },
 	{ "unlock", "NAME", "allow logins again", ctl_unlock },
 	{ "quota", "NAME [--cpu N --memory Q --gpu N --storage Q --home Q --pvcs N]",

@@ -102,6 +102,9 @@ int	ctl_kube_pvcs(struct ctl *ctl, const char *account, char **namespace,
 /* ctl_workspace.c */
 int	ctl_workspace(struct ctl *, int, char **);
 
+/* ctl_minio.c */
+int	ctl_minio(struct ctl *, int, char **);
+
 /* ctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);
 

@@ -18,6 +18,7 @@
 #include "quota.h"
 
 struct coder;
+struct minio;
 struct kube;
 
 #define DB_FILE			"meduse.db"
@@ -193,6 +194,11 @@ int	 kdesired_namespace(const struct config *cfg, const char *account,
  */
 int	 kdesired_build(const struct config *cfg, const struct account *a,
 	    json_t **objects, char *err, size_t errlen);
+/* Appends the Secret meduse-minio: the account's S3 credentials, endpoint,
+ * region and DVC remote. */
+int	 kdesired_minio_secret(const struct config *cfg, const struct account *a,
+	    const char *access, const char *secret, const char *bucket,
+	    json_t *arr, char *err, size_t errlen);
 
 /* reconcile.c */
 /* One object's outcome: created, updated, unchanged, pending, failed,
@@ -225,12 +231,19 @@ struct reconcile {
 	char		 coder_org[64];	/* the default organization's id */
 	char		 coder_down[512];	/* Coder failed: why */
 	bool		 coder_failed;	/* it answered, with a refusal */
+	/* The MinIO side (minio_sync.c); minio NULL when not configured. */
+	struct minio	*minio;
+	json_t		*musers;	/* during a pass: {user: info} */
+	char		 minio_down[512];	/* MinIO failed: why */
+	bool		 minio_failed;	/* it answered, with a refusal */
+	bool		 minio_rotate;	/* new secret keys for the users */
 };
 /* One pass for account, or all accounts when NULL (orphans reported too). */
 int	 reconcile_run(struct reconcile *r, const char *account);
 
 /* kworker.c: the thread that makes every Kubernetes request */
-enum kjob_type { KJOB_SYNC, KJOB_PLAN, KJOB_PVCS };
+/* KJOB_ROTATE: a sync of the account that gives its MinIO user a new key. */
+enum kjob_type { KJOB_SYNC, KJOB_PLAN, KJOB_PVCS, KJOB_ROTATE };
 bool	 kworker_enabled(const struct config *cfg);
 int	 kworker_start(const struct config *cfg);
 /* -1: the thread is still in a request; the process must _exit(). */
@@ -244,6 +257,13 @@ json_t	*kworker_info(void);
 /* coder_sync.c */
 int	 coder_observe(struct reconcile *r, const char *account);
 void	 coder_sync_account(struct reconcile *r, const struct account *a);
+
+/* minio_sync.c */
+int	 minio_observe(struct reconcile *r, const char *account);
+/* The account's MinIO user, bucket and policy; appends its Secret
+ * meduse-minio to desired when its key is known. */
+void	 minio_sync_account(struct reconcile *r, const struct account *a,
+	    json_t *observed, json_t *desired);
 
 /* db_kube.c */
 json_t	*db_kobj_map(sqlite3 *db, int64_t account_id);
@@ -335,6 +355,9 @@ int	 api_server_info(struct call *c);
 int	 api_workspace_add(struct call *c);
 int	 api_workspace_list(struct call *c);
 int	 api_workspace_rm(struct call *c);
+
+/* api_minio.c */
+int	 api_minio_rotate(struct call *c);
 
 /* api_kube.c */
 int	 api_kube_status(struct call *c);

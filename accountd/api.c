@@ -44,6 +44,7 @@ static const struct api_method api_methods[] = {
 	  api_workspace_add, 1 },
 	{ "workspace.list", PRIV_ADMIN, 0, "name", api_workspace_list, 0 },
 	{ "workspace.rm", PRIV_ADMIN, 1, "name workspace", api_workspace_rm, 1 },
+	{ "minio.rotate", PRIV_ADMIN, 1, "name", api_minio_rotate, 0 },
 	{ "kube.status", PRIV_ADMIN, 0, "name", api_kube_status, 0 },
 	{ "kube.sync", PRIV_ADMIN, 0, "name", api_kube_sync, 0 },
 	{ "kube.plan", PRIV_ADMIN, 0, "name", api_kube_plan, 0 },

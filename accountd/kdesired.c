@@ -420,3 +420,73 @@ kdesired_coder_params(const struct config *cfg, const struct account *a)
 	    "value", cpu, "name", "memory", "value", mem, "name", "gpu", "value",
 	    gpu, "name", "home_pvc", "value", "home");
 }
+
+/* The DVC remote of the bucket, as `dvc remote add -d meduse s3://B` and
+ * `dvc remote modify meduse endpointurl E` write it in .dvc/config. */
+static char *
+dvc_config(const char *bucket, const char *endpoint)
+{
+	char *s;
+
+	if (asprintf(&s, "[core]\n    remote = meduse\n['remote \"meduse\"']\n"
+	    "    url = s3://%s\n    endpointurl = %s\n", bucket, endpoint) == -1)
+		return NULL;
+	return s;
+}
+
+int
+kdesired_minio_secret(const struct config *cfg, const struct account *a,
+    const char *access, const char *secret, const char *bucket,
+    json_t *arr, char *err, size_t errlen)
+{
+	const char *region = cfg->minio.region && cfg->minio.region[0] ?
+	    cfg->minio.region : "us-east-1";
+	const char *names[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+	    "AWS_ENDPOINT_URL", "MLFLOW_S3_ENDPOINT_URL", "AWS_DEFAULT_REGION",
+	    "dvc-config" };
+	const char *vals[6];
+	char ns[NS_MAX + 1], path[160], *dvc, *enc;
+	json_t *o = NULL, *data;
+	size_t i;
+	int rc = -1, bad = 0;
+
+	if (kdesired_namespace(cfg, a->name, ns, sizeof(ns)) == -1) {
+		snprintf(err, errlen, "the namespace of %s is too long", a->name);
+		return -1;
+	}
+	if ((dvc = dvc_config(bucket, cfg->minio.endpoint)) == NULL ||
+	    (data = json_object()) == NULL)
+		goto oom;
+	vals[0] = access;
+	vals[1] = secret;
+	vals[2] = vals[3] = cfg->minio.endpoint;
+	vals[4] = region;
+	vals[5] = dvc;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((enc = b64(vals[i])) == NULL)
+			bad = 1;
+		else {
+			bad |= json_object_set_new(data, names[i],
+			    json_string(enc));
+			explicit_bzero(enc, strlen(enc));
+			free(enc);
+		}
+	}
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/"
+	    "meduse-minio", ns);
+	if ((o = object("v1", "Secret", "meduse-minio", ns, a->name)) == NULL) {
+		json_decref(data);
+		goto oom;
+	}
+	bad |= json_object_set_new(o, "type", json_string("Opaque"));
+	bad |= json_object_set_new(o, "data", data);
+	if (add(arr, path, o, bad) == -1)
+		goto oom;
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	free(dvc);
+	return rc;
+}

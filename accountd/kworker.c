@@ -19,6 +19,7 @@
 
 #include "accountd.h"
 #include "coder.h"
+#include "minio.h"
 #include "kube.h"
 #include "kubeconfig.h"
 #include "log.h"
@@ -53,7 +54,8 @@ static struct {
 	.cv = PTHREAD_COND_INITIALIZER,
 };
 
-static const char *const kjob_names[] = { "sync", "plan", "pvcs" };
+static const char *const kjob_names[] = { "sync", "plan", "pvcs",
+    "rotate" };
 
 bool
 kworker_enabled(const struct config *cfg)
@@ -105,7 +107,8 @@ kw_event(void *arg, const struct rc_event *ev)
 	if (strcmp(ev->outcome, "failed") == 0 || strcmp(ev->outcome,
 	    "orphan") == 0)
 		log_warn("%s: %s %s %s: %s", strncmp(ev->path, "coder:", 6) == 0 ?
-		    "coder" : "kubernetes", ev->account, ev->path, ev->outcome,
+		    "coder" : strncmp(ev->path, "minio:", 6) == 0 ? "minio" :
+		    "kubernetes", ev->account, ev->path, ev->outcome,
 		    ev->message);
 	pthread_mutex_lock(&kw.mu);
 	if (json_array_size(j->events) >= KJOB_EVENTS_MAX)
@@ -206,9 +209,28 @@ kw_coder(struct coder **cp)
 	return *cp;
 }
 
+/* The MinIO client, when minio.endpoint is set; NULL (logged) otherwise. */
+static struct minio *
+kw_minio(struct minio **mp)
+{
+	char err[512];
+
+	if (*mp != NULL || kw.cfg->minio.endpoint == NULL ||
+	    kw.cfg->minio.endpoint[0] == '\0')
+		return *mp;
+	if ((*mp = minio_open(kw.cfg->minio.endpoint,
+	    kw.cfg->minio.credentials_file, kw.cfg->minio.region, err,
+	    sizeof(err))) == NULL)
+		log_error("minio: %s; MinIO users and buckets are not managed "
+		    "until this is fixed", err);
+	else
+		minio_set_sleep(*mp, kw_sleep, NULL);
+	return *mp;
+}
+
 static json_t *
 kw_run(struct kjob *j, sqlite3 *db, struct kube **kp,
-    struct kube_creds **creds, struct coder **cp)
+    struct kube_creds **creds, struct coder **cp, struct minio **mp)
 {
 	struct reconcile r;
 	struct kube *k;
@@ -230,7 +252,9 @@ kw_run(struct kjob *j, sqlite3 *db, struct kube **kp,
 	r.db = db;
 	r.kube = k;
 	r.coder = kw_coder(cp);
+	r.minio = kw_minio(mp);
 	r.plan = j->type == KJOB_PLAN;
+	r.minio_rotate = j->type == KJOB_ROTATE;
 	r.event = kw_event;
 	r.stop = kw_stopping;
 	r.arg = j;
@@ -268,6 +292,7 @@ kw_main(void *arg)
 	struct kube_creds *creds = NULL;
 	struct kube *k = NULL;
 	struct coder *coder = NULL;
+	struct minio *minio = NULL;
 	struct kjob *j;
 	struct timespec ts;
 	sqlite3 *db = NULL;
@@ -300,7 +325,7 @@ kw_main(void *arg)
 		j->state = KJ_RUNNING;
 		j->started = now;
 		pthread_mutex_unlock(&kw.mu);
-		res = kw_run(j, db, &k, &creds, &coder);
+		res = kw_run(j, db, &k, &creds, &coder, &minio);
 		pthread_mutex_lock(&kw.mu);
 		j->result = res;
 		j->state = KJ_DONE;
@@ -322,6 +347,7 @@ kw_main(void *arg)
 	db_close(db);
 	kube_close(k);
 	coder_close(coder);
+	minio_close(minio);
 	kube_creds_free(creds);
 	return NULL;
 }

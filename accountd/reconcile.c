@@ -26,6 +26,7 @@
 #include "coder.h"
 #include "kube.h"
 #include "log.h"
+#include "minio.h"
 #include "reconcile.h"
 
 #define MANAGED_SEL	"app.kubernetes.io/managed-by=meduse"
@@ -418,8 +419,9 @@ rc_prune(struct reconcile *r, const struct account *a, json_t *want,
 	json_t *v;
 
 	json_object_foreach(rows, path, v) {
-		/* coder_sync.c keeps its own rows. */
-		if (strncmp(path, "coder:", 6) == 0)
+		/* coder_sync.c and minio_sync.c keep their own rows. */
+		if (strncmp(path, "coder:", 6) == 0 ||
+		    strncmp(path, "minio:", 6) == 0)
 			continue;
 		if (r->down[0] == '\0' && json_object_get(want, path) == NULL)
 			rc_prune_one(r, a, path, json_string_value(
@@ -453,6 +455,9 @@ rc_account(struct reconcile *r, const struct account *a,
 		r->n.dberrors++;
 		goto out;
 	}
+	/* First: its Secret goes with the others. */
+	if (r->minio != NULL)
+		minio_sync_account(r, a, observed, desired);
 	json_array_foreach(desired, i, d) {
 		json_object_set_new(want, json_string_value(json_object_get(d,
 		    "path")), json_true());
@@ -502,7 +507,8 @@ reconcile_run(struct reconcile *r, const char *account)
 	char kind_err[RC_NKINDS][512];
 	struct account *v = NULL, one;
 	unsigned long calls0 = kube_requests(r->kube) +
-	    (r->coder ? coder_requests(r->coder) : 0);
+	    (r->coder ? coder_requests(r->coder) : 0) +
+	    (r->minio ? minio_requests(r->minio) : 0);
 	size_t i, n = 0;
 	int rc = -1, g;
 
@@ -527,6 +533,9 @@ reconcile_run(struct reconcile *r, const char *account)
 	r->ctemplates = json_object();
 	if (r->coder != NULL)
 		(void)coder_observe(r, account);
+	r->minio_down[0] = '\0';
+	if (r->minio != NULL)
+		(void)minio_observe(r, account);
 	rc_purge(r, account);
 	for (i = 0; i < n; i++) {
 		if (r->stop != NULL && r->stop(r->arg)) {
@@ -541,11 +550,14 @@ reconcile_run(struct reconcile *r, const char *account)
 	rc = r->n.dberrors ? -1 : 0;
 out:
 	r->n.calls = kube_requests(r->kube) + (r->coder ?
-	    coder_requests(r->coder) : 0) - calls0;
+	    coder_requests(r->coder) : 0) + (r->minio ?
+	    minio_requests(r->minio) : 0) - calls0;
 	json_decref(r->observed);
 	json_decref(r->cusers);
 	json_decref(r->cws);
 	json_decref(r->ctemplates);
+	json_decref(r->musers);
+	r->musers = NULL;
 	r->observed = r->cusers = r->cws = r->ctemplates = NULL;
 	if (v == &one)
 		account_clear(&one);

@@ -125,11 +125,12 @@ static int
 rc_purge_one(struct reconcile *r, const char *name, const char *ns,
     const char *pvcs, bool keep, long *status, char *err, size_t errlen)
 {
-	char cerr[512];
-	long cstatus;
-	int crc;
+	char cerr[512], merr[512];
+	long cstatus, mstatus;
+	int crc, mrc;
 
 	crc = coder_purge(r, name, &cstatus, cerr, sizeof(cerr));
+	mrc = minio_purge(r, name, &mstatus, merr, sizeof(merr));
 	if (r->down[0] != '\0') {
 		*status = 0;
 		snprintf(err, errlen, "%s", r->down);
@@ -141,6 +142,14 @@ rc_purge_one(struct reconcile *r, const char *name, const char *ns,
 		*status = cstatus;
 		snprintf(err, errlen, "%s%.440s", keep ? "Coder: " :
 		    "the namespace waits for Coder: ", cerr);
+		return -1;
+	}
+	/* A user left behind would keep its access: the namespace, and the
+	 * purge's row with it, wait for MinIO. */
+	if (mrc == -1) {
+		*status = mstatus;
+		snprintf(err, errlen, "%s%.440s", keep ? "MinIO: " :
+		    "the namespace waits for MinIO: ", merr);
 		return -1;
 	}
 	if (!keep)
@@ -177,6 +186,7 @@ rc_purge(struct reconcile *r, const char *account)
 		}
 		if (r->plan) {
 			coder_purge_plan(r, name);
+			minio_purge_plan(r, name);
 			json_array_append_new(r->changes, json_pack("{s:s, s:s, "
 			    "s:s, s:s, s:[]}", "account", name, "kind",
 			    "Namespace", "path", path, "action", keep ? "strip" :
