@@ -242,6 +242,7 @@ fail_blocking:
 	c->deferred = false;
 	rc = relay_chan_new(c, "session", ls->ch, up);
 	rc->pty = ls->pty;
+	relay_chan_late_status(rc);
 	lsess_free(ls, true);
 	return 0;
 fail:

@@ -124,6 +124,7 @@ struct relay_chan {
 	bool		 down_pending[2];	/* client data held by libssh [stdout, stderr] */
 	bool		 up_pending[2];		/* upstream data held by libssh */
 	bool		 down_eof, up_eof;	/* EOF received from that side */
+	bool		 up_status_seen;	/* the workspace's exit status */
 	bool		 down_eof_sent, up_eof_sent;	/* EOF relayed to that side */
 	bool		 down_closed, up_closed;	/* CLOSE received from that side */
 	bool		 down_close_sent, up_close_sent;
@@ -198,6 +199,7 @@ struct relay_chan *relay_chan_new(struct conn *c, const char *kind,
 	    ssh_channel down, ssh_channel up);
 bool	relay_flush(struct conn *c, bool idle);
 void	relay_chan_builtin(struct relay_chan *rc, const char *cmd);
+void	relay_chan_late_status(struct relay_chan *rc);
 void	relay_close_all(struct conn *c);
 
 #endif

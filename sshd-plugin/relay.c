@@ -216,6 +216,7 @@ relay_up_exit_status(ssh_session s, ssh_channel ch, int status, void *ud)
 
 	(void)s;
 	(void)ch;
+	rc->up_status_seen = true;
 	if (!rc->down_close_sent && !rc->down_closed)
 		ssh_channel_request_send_exit_status(rc->down, status);
 	log_debug("user %s from %s: exit status %d", rc->conn->login,
@@ -294,6 +295,23 @@ relay_chan_free(struct relay_chan *rc)
 		free(p->up[i].carry);
 	}
 	free(p);
+}
+
+/*
+ * A session whose requests went upstream before the pair existed (local.c's
+ * deferred start): a quick command's exit status may have come already,
+ * when no callback was there to pass it on.  libssh kept it.
+ */
+void
+relay_chan_late_status(struct relay_chan *rc)
+{
+	int status = ssh_channel_get_exit_status(rc->up);
+
+	/* The call may run the callback itself: then it is passed on. */
+	if (status >= 0 && !rc->up_status_seen) {
+		rc->up_status_seen = true;
+		ssh_channel_request_send_exit_status(rc->down, status);
+	}
 }
 
 /*
