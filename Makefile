@@ -120,11 +120,22 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBACCTD) $(LIBSHELL) $(LIBMEDUSE) $(wildcard
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iaccountd $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka
 
-# libFuzzer targets need clang; they are built from source, not from $(BUILD)/obj.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(SHELL_LIB_SRC) $(LIB_SRC)
+# libFuzzer targets need clang: the shared sources are compiled once, with
+# the fuzzer's coverage and the sanitizers, into an archive of their own
+# (not from $(BUILD)/obj), and each target links what it uses from it.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Ishell -Iaccountd $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_LIB    := $(BUILD)/fuzz/libfuzz.a
+
+$(BUILD)/fuzz/obj/%.o: %.c $(wildcard lib/*.h shell/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Ishell -Iaccountd $(PKG_CFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lpam
+	$(FUZZCC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(SHELL_LIB_SRC) $(LIB_SRC))
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lpam
 
 fuzz: $(FUZZ_BINS)
 
@@ -134,20 +145,23 @@ unit: tests
 integration: tests
 	@tests/run-integration.sh $(BUILD)
 
+# Builds use every CPU; the test runners set their own parallelism.
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
+
 check-plain:
-	$(MAKE) BUILD=build tests
+	$(MAKE) -j$(NPROC) BUILD=build tests
 	tests/run-unit.sh build
 	tests/run-integration.sh build
 
 check-san:
-	$(MAKE) BUILD=build/san SAN=1 tests
+	$(MAKE) -j$(NPROC) BUILD=build/san SAN=1 tests
 	tests/run-unit.sh build/san
 	tests/run-integration.sh build/san
 
 check: deps
 	$(MAKE) check-plain
 	$(MAKE) check-san
-	$(MAKE) BUILD=build fuzz
+	$(MAKE) -j$(NPROC) BUILD=build fuzz
 	tests/run-fuzz.sh build
 
 demo: deps

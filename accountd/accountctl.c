@@ -19,7 +19,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "del", "NAME [--purge [--yes]]",
 	  "lock an account and remove its keys (--purge: remove the record)", ctl_del },
 	{ "list", "", "list accounts", ctl_list },
-	{ "show", "NAME", "show an account, its keys, quota and workspaces", ctl_show },
+	{ "show", "NAME [--secrets]", "show an account, its keys, quota and "
+	  "workspaces (--secrets: its MinIO keys)", ctl_show },
 	{ "key", "add NAME --key FILE|- | list NAME | rm NAME FINGERPRINT",
 	  "manage an account's public keys", ctl_key },
 	{ "workspace", "add NAME WS [--template T] | list NAME | rm NAME WS",

@@ -94,6 +94,13 @@ int	ctl_sync(struct ctl *, int, char **);
  * running), -1 error.  --json: the outcome goes into res as "kubernetes".
  */
 int	ctl_kube_follow(struct ctl *ctl, json_t *res, const char *account);
+/*
+ * Polls job until it is done or timeout seconds pass, printing events to f
+ * (NULL: quiet).  Returns the finished job (caller's), or NULL on a failed
+ * call (printed) or a timeout (*timed_out set).
+ */
+json_t	*ctl_kube_wait(struct ctl *ctl, json_int_t job, int timeout, FILE *f,
+	    bool *timed_out);
 /* The PVCs a purge of account would destroy: 0 with *namespace (NULL when
  * provisioning is off) and *pvcs set (caller's), or -1 (printed). */
 int	ctl_kube_pvcs(struct ctl *ctl, const char *account, char **namespace,

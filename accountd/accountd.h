@@ -242,8 +242,10 @@ struct reconcile {
 int	 reconcile_run(struct reconcile *r, const char *account);
 
 /* kworker.c: the thread that makes every Kubernetes request */
-/* KJOB_ROTATE: a sync of the account that gives its MinIO user a new key. */
-enum kjob_type { KJOB_SYNC, KJOB_PLAN, KJOB_PVCS, KJOB_ROTATE };
+/* KJOB_ROTATE: a sync of the account that gives its MinIO user a new key.
+ * KJOB_SECRETS: reads the account's MinIO keys from its Secret meduse-minio;
+ * the result is handed over once (kworker_job), then forgotten. */
+enum kjob_type { KJOB_SYNC, KJOB_PLAN, KJOB_PVCS, KJOB_ROTATE, KJOB_SECRETS };
 bool	 kworker_enabled(const struct config *cfg);
 int	 kworker_start(const struct config *cfg);
 /* -1: the thread is still in a request; the process must _exit(). */
@@ -272,6 +274,8 @@ int	 db_kobj_record(sqlite3 *db, int64_t account_id, const char *path,
 	    const char *hash, const char *rv);
 int	 db_kobj_forget(sqlite3 *db, int64_t account_id, const char *path);
 int	 db_kobj_existed(sqlite3 *db, int64_t account_id, const char *path);
+/* The word of kpurge.pvcs that names a bucket to delete: TAG + bucket. */
+#define KPURGE_BUCKET_TAG	"bucket:"
 int	 db_kpurge_add(sqlite3 *db, const char *ns, const char *account,
 	    const char *pvcs, bool keep);
 json_t	*db_kpurge_list(sqlite3 *db, const char *account);
@@ -358,6 +362,7 @@ int	 api_workspace_rm(struct call *c);
 
 /* api_minio.c */
 int	 api_minio_rotate(struct call *c);
+int	 api_minio_secrets(struct call *c);
 
 /* api_kube.c */
 int	 api_kube_status(struct call *c);

@@ -28,7 +28,8 @@ struct api_method {
 static const struct api_method api_methods[] = {
 	{ "account.add", PRIV_ADMIN, 1,
 	  "name display_name email expires quota keys", api_account_add, 1 },
-	{ "account.del", PRIV_ADMIN, 1, "name purge confirm_pvcs keep_namespace",
+	{ "account.del", PRIV_ADMIN, 1,
+	  "name purge confirm_pvcs keep_namespace delete_bucket",
 	  api_account_del, 1 },
 	{ "account.list", PRIV_ADMIN, 0, "", api_account_list, 0 },
 	{ "account.show", PRIV_ADMIN, 0, "name", api_account_show, 0 },
@@ -45,6 +46,7 @@ static const struct api_method api_methods[] = {
 	{ "workspace.list", PRIV_ADMIN, 0, "name", api_workspace_list, 0 },
 	{ "workspace.rm", PRIV_ADMIN, 1, "name workspace", api_workspace_rm, 1 },
 	{ "minio.rotate", PRIV_ADMIN, 1, "name", api_minio_rotate, 0 },
+	{ "minio.secrets", PRIV_ADMIN, 1, "name", api_minio_secrets, 0 },
 	{ "kube.status", PRIV_ADMIN, 0, "name", api_kube_status, 0 },
 	{ "kube.sync", PRIV_ADMIN, 0, "name", api_kube_sync, 0 },
 	{ "kube.plan", PRIV_ADMIN, 0, "name", api_kube_plan, 0 },

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "accountd.h"
+#include "minio.h"
 #include "units.h"
 
 json_t *
@@ -127,7 +128,9 @@ api_account_purging(struct call *c, const char *name)
 	if (rows == NULL)
 		return api_db_fail(c);
 	json_array_foreach(rows, i, p) {
-		if (json_is_true(json_object_get(p, "keep")))
+		/* A bucket still to delete is the old account's data. */
+		if (json_is_true(json_object_get(p, "keep")) &&
+		    *json_string_value(json_object_get(p, "bucket")) == '\0')
 			continue;
 		rc = api_fail(c, API_ERR_CONFLICT, "the namespace %s of the purged "
 		    "account %s is still to be deleted (%s%s%s): wait for it "
@@ -246,15 +249,17 @@ api_k8s_name(const char *s)
  */
 static int
 api_account_purge_namespace(struct call *c, const struct account *a,
-    json_t *detail)
+    const char *bucket, json_t *detail)
 {
 	json_t *confirm = json_object_get(c->params, "confirm_pvcs");
 	json_t *keep = json_object_get(c->params, "keep_namespace"), *v;
-	char ns[128], pvcs[1024] = "";
+	char ns[128], pvcs[1024] = "", word[128] = "", stored[1024];
 	size_t i;
 
 	if (!kworker_enabled(c->ad->cfg))
 		return 0;
+	if (*bucket != '\0')
+		snprintf(word, sizeof(word), KPURGE_BUCKET_TAG "%s", bucket);
 	if (keep != NULL && !json_is_boolean(keep))
 		return api_fail(c, API_ERR_BAD_REQUEST, "\"keep_namespace\" must "
 		    "be a boolean");
@@ -262,10 +267,10 @@ api_account_purge_namespace(struct call *c, const struct account *a,
 		return 0;
 	/* The data stays; the user's access (RoleBinding, Secret) goes. */
 	if (json_is_true(keep)) {
-		if (db_kpurge_add(c->ad->db, ns, a->name, "", true) != 0)
+		if (db_kpurge_add(c->ad->db, ns, a->name, word, true) != 0)
 			return api_db_fail(c);
 		snprintf(c->detail, sizeof(c->detail), "purged; namespace %s "
-		    "kept", ns);
+		    "kept%s%s", ns, *bucket ? "; bucket to delete: " : "", bucket);
 		return 0;
 	}
 	if (!json_is_array(confirm))
@@ -282,11 +287,54 @@ api_account_purge_namespace(struct call *c, const struct account *a,
 		snprintf(pvcs + strlen(pvcs), sizeof(pvcs) - strlen(pvcs),
 		    "%s%s", i ? " " : "", json_string_value(v));
 	}
-	if (db_kpurge_add(c->ad->db, ns, a->name, pvcs, false) != 0)
+	/* The bucket rides along as the last word (db_kube.c). */
+	if ((size_t)snprintf(stored, sizeof(stored), "%s%s%s", pvcs,
+	    *pvcs && *word ? " " : "", word) >= sizeof(stored))
+		return api_fail(c, API_ERR_INVALID, "confirm_pvcs: too many PVCs");
+	if (db_kpurge_add(c->ad->db, ns, a->name, stored, false) != 0)
 		return api_db_fail(c);
 	json_object_set_new(detail, "namespace", json_string(ns));
 	snprintf(c->detail, sizeof(c->detail), "purged; namespace %s to delete "
-	    "with PVCs: %s", ns, *pvcs ? pvcs : "none");
+	    "with PVCs: %s%s%s", ns, *pvcs ? pvcs : "none", *bucket ?
+	    "; bucket to delete: " : "", bucket);
+	return 0;
+}
+
+/*
+ * The bucket a purge is to delete (delete_bucket): only with purge, and
+ * only the account's own bucket, named in full as a check that the admin
+ * means it.  bucket "" when none is to go.
+ */
+static int
+api_account_purge_bucket(struct call *c, const struct account *a, bool purge,
+    char *bucket, size_t len)
+{
+	json_t *v = json_object_get(c->params, "delete_bucket");
+	char want[MINIO_BUCKET_MAX + 1], err[256];
+
+	bucket[0] = '\0';
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return api_fail(c, API_ERR_BAD_REQUEST, "\"delete_bucket\" must be "
+		    "a string");
+	if (!purge)
+		return api_fail(c, API_ERR_INVALID, "delete_bucket goes with "
+		    "purge; nothing was changed");
+	if (c->ad->cfg->minio.endpoint == NULL ||
+	    *c->ad->cfg->minio.endpoint == '\0' ||
+	    !kworker_enabled(c->ad->cfg))
+		return api_fail(c, API_ERR_INVALID, "delete_bucket: MinIO and "
+		    "Kubernetes provisioning are not both configured, there is no "
+		    "bucket to delete; nothing was changed");
+	if (minio_bucket_name(c->ad->cfg->minio.bucket_prefix, a->name, want,
+	    sizeof(want), err, sizeof(err)) == -1)
+		return api_fail(c, API_ERR_INVALID, "delete_bucket: %s", err);
+	if (strcmp(json_string_value(v), want) != 0)
+		return api_fail(c, API_ERR_INVALID, "delete_bucket: \"%.64s\" is "
+		    "not the bucket of %s (%s); nothing was changed",
+		    json_string_value(v), a->name, want);
+	snprintf(bucket, len, "%s", want);
 	return 0;
 }
 
@@ -295,6 +343,7 @@ api_account_del(struct call *c)
 {
 	struct account a;
 	json_t *purge = json_object_get(c->params, "purge");
+	char bucket[MINIO_BUCKET_MAX + 1];
 	int rc = -1;
 
 	if (api_get_account(c, &a) == -1)
@@ -303,10 +352,16 @@ api_account_del(struct call *c)
 		api_fail(c, API_ERR_BAD_REQUEST, "\"purge\" must be a boolean");
 		goto out;
 	}
+	if (api_account_purge_bucket(c, &a, json_is_true(purge), bucket,
+	    sizeof(bucket)) == -1)
+		goto out;
 	if (json_is_true(purge)) {
 		c->result = json_pack("{s:s, s:b}", "name", a.name, "purged", 1);
+		if (*bucket != '\0')
+			json_object_set_new(c->result, "delete_bucket",
+			    json_string(bucket));
 		snprintf(c->detail, sizeof(c->detail), "purged");
-		if (api_account_purge_namespace(c, &a, c->result) == -1)
+		if (api_account_purge_namespace(c, &a, bucket, c->result) == -1)
 			goto out;
 		if (db_account_purge(c->ad->db, a.id) != 0) {
 			api_db_fail(c);

@@ -188,6 +188,7 @@ struct ctl_del_opts {
 	int		 yes;
 	int		 keep_namespace;
 	const char	*confirm_pvcs;	/* --confirm-pvcs a,b */
+	const char	*delete_bucket;	/* --delete-bucket BUCKET */
 };
 
 static int
@@ -200,6 +201,7 @@ ctl_del_opt(struct ctl *ctl, int ch, const char *val, void *arg)
 	case 'y': o->yes = 1; break;
 	case 'k': o->keep_namespace = 1; break;
 	case 'C': o->confirm_pvcs = val; break;
+	case 'B': o->delete_bucket = val; break;
 	default:
 		ctl_usage_error(ctl, "unexpected option");
 		return -1;
@@ -260,7 +262,8 @@ ctl_pvcs_confirmed(const char *list, json_t *names)
 
 /* Asks on the terminal for the account name; returns 1 when it was typed. */
 static int
-ctl_confirm(const char *name, const char *ns, json_t *pvcs)
+ctl_confirm(const char *name, const char *ns, json_t *pvcs,
+    const char *bucket)
 {
 	char line[128], list[1024];
 
@@ -275,6 +278,9 @@ ctl_confirm(const char *name, const char *ns, json_t *pvcs)
 		    "its PVCs: " : "everything in it (it has no PVC)",
 		    list, json_array_size(pvcs) ? "" : "");
 	}
+	if (bucket != NULL)
+		fprintf(stderr, "It also empties and deletes MinIO bucket %s, with "
+		    "every object in it.\n", bucket);
 	fprintf(stderr, "Type the account name to confirm: ");
 	if (fgets(line, sizeof(line), stdin) == NULL)
 		return 0;
@@ -291,26 +297,31 @@ ctl_del(struct ctl *ctl, int argc, char **argv)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "keep-namespace", no_argument, NULL, 'k' },
 		{ "confirm-pvcs", required_argument, NULL, 'C' },
+		{ "delete-bucket", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctl_del_opts o = { 0, 0, 0, NULL };
+	struct ctl_del_opts o = { 0, 0, 0, NULL, NULL };
 	json_t *res = NULL, *pvcs = NULL, *params, *confirmed = NULL;
 	char *ns = NULL, list[1024];
 	int i, rc = CTL_FAIL;
 
 	if ((i = ctl_getopt(ctl, argc, argv, longopts, "NAME [--purge [--yes "
-	    "[--confirm-pvcs PVC,...|none]] [--keep-namespace]]\n\n"
+	    "[--confirm-pvcs PVC,...|none]] [--keep-namespace]\n"
+	    "    [--delete-bucket BUCKET]]\n\n"
 	    "Locks NAME and removes its keys; the record, its Kubernetes namespace\n"
 	    "and PVCs stay (unlock and key add bring it back).  --purge removes\n"
 	    "the record and deletes the namespace with every PVC in it, after you\n"
 	    "type the name to confirm; the prompt names the PVCs.  Without a\n"
 	    "prompt, --yes needs --confirm-pvcs naming every PVC (or 'none').\n"
-	    "--keep-namespace purges the record only.", 1, 1, ctl_del_opt,
-	    &o)) < 0)
+	    "--keep-namespace purges the record only.  A purge removes the MinIO\n"
+	    "user and keeps its bucket; --delete-bucket, naming the account's\n"
+	    "bucket in full (prefix and name), also empties and deletes it.", 1, 1,
+	    ctl_del_opt, &o)) < 0)
 		return ctl_getopt_status(i);
-	if (!o.purge && (o.yes || o.keep_namespace || o.confirm_pvcs))
-		return ctl_usage_error(ctl, "--yes, --keep-namespace and "
-		    "--confirm-pvcs go with --purge");
+	if (!o.purge && (o.yes || o.keep_namespace || o.confirm_pvcs ||
+	    o.delete_bucket))
+		return ctl_usage_error(ctl, "--yes, --keep-namespace, "
+		    "--confirm-pvcs and --delete-bucket go with --purge");
 	if (o.purge) {
 		/* Check the account exists before asking anything. */
 		if (ctl_call(ctl, "account.state", json_pack("{s:s}", "name",
@@ -337,7 +348,7 @@ ctl_del(struct ctl *ctl, int argc, char **argv)
 		/* accountd drops idle connections: don't hold one while asking. */
 		client_close(ctl->client);
 		ctl->client = NULL;
-		if (!ctl_confirm(argv[i], ns, pvcs)) {
+		if (!ctl_confirm(argv[i], ns, pvcs, o.delete_bucket)) {
 			rc = ctl_error("del: not confirmed, nothing changed (to "
 			    "purge without a prompt, add --yes)");
 			goto out;
@@ -350,13 +361,18 @@ ctl_del(struct ctl *ctl, int argc, char **argv)
 		    pvcs);
 	if (o.purge && (o.keep_namespace || ns == NULL))
 		json_object_set_new(params, "keep_namespace", json_true());
+	if (o.delete_bucket != NULL)
+		json_object_set_new(params, "delete_bucket",
+		    json_string(o.delete_bucket));
 	if (ctl_call(ctl, "account.del", params, &res) == -1)
 		goto out;
 	if (ctl->json)
 		;
 	else if (o.purge)
-		printf("Purged account %s%s%s.\n", argv[i], ns ?
-		    "; deleting namespace " : "", ns ? ns : "");
+		printf("Purged account %s%s%s%s%s.\n", argv[i], ns ?
+		    "; deleting namespace " : "", ns ? ns : "",
+		    o.delete_bucket ? "; deleting bucket " : "",
+		    o.delete_bucket ? o.delete_bucket : "");
 	else
 		printf("Deleted account %s: locked, keys removed, record, "
 		    "namespace and PVCs kept (accountctl del %s --purge removes "
@@ -406,25 +422,89 @@ ctl_list(struct ctl *ctl, int argc, char **argv)
 	return CTL_OK;
 }
 
+static int
+ctl_show_opt(struct ctl *ctl, int ch, const char *val, void *arg)
+{
+	(void)val;
+	if (ch != 'S') {
+		ctl_usage_error(ctl, "unexpected option");
+		return -1;
+	}
+	*(int *)arg = 1;
+	return 0;
+}
+
+/*
+ * The account's MinIO keys, read from its Secret by accountd's reconciler:
+ * {access_key, secret_key} (caller's), or NULL (printed).
+ */
+static json_t *
+ctl_show_secrets(struct ctl *ctl, const char *name)
+{
+	json_t *res, *done, *r, *out = NULL;
+	bool timed_out;
+
+	if (ctl_call(ctl, "minio.secrets", json_pack("{s:s}", "name", name),
+	    &res) == -1)
+		return NULL;
+	done = ctl_kube_wait(ctl, json_integer_value(json_object_get(res,
+	    "job")), 60, NULL, &timed_out);
+	json_decref(res);
+	if (done == NULL) {
+		if (timed_out)
+			ctl_error("show: no answer from the reconciler in 60 s");
+		return NULL;
+	}
+	r = json_object_get(done, "result");
+	if (json_is_string(json_object_get(r, "error")))
+		ctl_error("show: cannot read the MinIO keys of %s: %s", name,
+		    ctl_str(r, "error"));
+	else if ((out = json_pack("{s:O, s:O}", "access_key",
+	    json_object_get(r, "access_key"), "secret_key", json_object_get(r,
+	    "secret_key"))) == NULL)
+		ctl_error("show: accountd's answer has no MinIO keys");
+	json_decref(done);
+	return out;
+}
+
 int
 ctl_show(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option longopts[] = { CTL_COMMON_OPTS, { 0 } };
-	json_t *res;
-	int i;
+	static const struct option longopts[] = {
+		CTL_COMMON_OPTS,
+		{ "secrets", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	json_t *res, *keys = NULL;
+	int i, secrets = 0, rc = CTL_FAIL;
 
-	if ((i = ctl_getopt(ctl, argc, argv, longopts, "NAME [--json]", 1, 1, NULL,
-	    NULL)) < 0)
+	if ((i = ctl_getopt(ctl, argc, argv, longopts, "NAME [--secrets] "
+	    "[--json]\n\n"
+	    "--secrets also shows the MinIO access key and secret key of the\n"
+	    "account (from its Secret meduse-minio); this is audited.", 1, 1,
+	    ctl_show_opt, &secrets)) < 0)
 		return ctl_getopt_status(i);
 	if (ctl_call(ctl, "account.show", json_pack("{s:s}", "name", argv[i]),
 	    &res) == -1)
 		return CTL_FAIL;
-	if (ctl->json)
+	if (secrets && (keys = ctl_show_secrets(ctl, argv[i])) == NULL)
+		goto out;
+	if (ctl->json) {
+		if (keys != NULL)
+			json_object_set(res, "minio", keys);
 		ctl_print_json(res);
-	else
+	} else {
 		ctl_print_account(res);
+		if (keys != NULL)
+			printf("MinIO access key: %s\nMinIO secret key: %s\n",
+			    ctl_str(keys, "access_key"), ctl_str(keys,
+			    "secret_key"));
+	}
+	rc = CTL_OK;
+out:
+	json_decref(keys);
 	json_decref(res);
-	return CTL_OK;
+	return rc;
 }
 
 int

@@ -63,12 +63,7 @@ ctl_kube_event(FILE *f, json_t *ev, bool show_account)
 	    sizeof(obj)), *msg ? ": " : "", msg);
 }
 
-/*
- * Polls job until it is done or timeout seconds pass, printing events to f
- * (NULL: quiet).  Returns the finished job (caller's), or NULL on a failed
- * call (printed) or a timeout (*timed_out set).
- */
-static json_t *
+json_t *
 ctl_kube_wait(struct ctl *ctl, json_int_t job, int timeout, FILE *f,
     bool *timed_out)
 {
@@ -402,6 +397,8 @@ ctl_status(struct ctl *ctl, int argc, char **argv)
 			    "confirmed: %s): ", kstr(p, "account"), kstr(p,
 			    "namespace"), *kstr(p, "pvcs") ? kstr(p, "pvcs") :
 			    "none");
+		if (*kstr(p, "bucket"))
+			printf("bucket %s to delete: ", kstr(p, "bucket"));
 		printf("%s%s%s\n", kstr(p, "state"), *kstr(p, "message") ?
 		    ": " : "", kstr(p, "message"));
 	}

@@ -6,6 +6,7 @@
  * nothing.  Writes are single statements: the caller decides on
  * transactions.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "accountd.h"
@@ -165,13 +166,42 @@ out:
 	return rc;
 }
 
-/* [{namespace, account, pvcs, keep, state, message, requested, attempted}];
- * account NULL: all of them. */
+/*
+ * A bucket the purge deletes rides in the pvcs column as one more word,
+ * KPURGE_BUCKET_TAG + name (a PVC name holds no ':'): the row keeps
+ * the schema it had, and the choice is recorded in the purge's own row.
+ */
+static void
+db_kpurge_split(const char *text, char *pvcs, size_t pvcslen, char *bucket,
+    size_t bucketlen)
+{
+	const char *tag;
+	size_t n;
+
+	bucket[0] = '\0';
+	snprintf(pvcs, pvcslen, "%s", text);
+	if ((tag = strstr(text, KPURGE_BUCKET_TAG)) == NULL ||
+	    (tag != text && tag[-1] != ' '))
+		return;
+	n = strcspn(tag + strlen(KPURGE_BUCKET_TAG), " ");
+	snprintf(bucket, bucketlen, "%.*s", (int)n, tag +
+	    strlen(KPURGE_BUCKET_TAG));
+	/* The PVCs: the words before the tag, without the space. */
+	n = (size_t)(tag - text);
+	if (n > 0)
+		n--;
+	if (n < pvcslen)
+		pvcs[n] = '\0';
+}
+
+/* [{namespace, account, pvcs, bucket, keep, state, message, requested,
+ * attempted}]; account NULL: all of them. */
 json_t *
 db_kpurge_list(sqlite3 *db, const char *account)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array(), *row;
+	char pvcs[1024], bucket[128];
 	int r;
 
 	if (arr == NULL || db_prepare(db, "SELECT namespace, account, pvcs, "
@@ -181,9 +211,12 @@ db_kpurge_list(sqlite3 *db, const char *account)
 	if (account != NULL)
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b}",
+		db_kpurge_split(col(st, 2), pvcs, sizeof(pvcs), bucket,
+		    sizeof(bucket));
+		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b}",
 		    "namespace", col(st, 0), "account", col(st, 1),
-		    "pvcs", col(st, 2), "state", col(st, 3), "message", col(st, 4),
+		    "pvcs", pvcs, "bucket", bucket, "state", col(st, 3),
+		    "message", col(st, 4),
 		    "requested", (json_int_t)sqlite3_column_int64(st, 5),
 		    "attempted", (json_int_t)sqlite3_column_int64(st, 6),
 		    "keep", sqlite3_column_int(st, 7));

@@ -5,8 +5,9 @@
  * milliseconds, and an API server may take seconds or not answer at all, so
  * every Kubernetes request is made here, on a thread with its own database
  * connection.  The loop hands work over as jobs (a sync or plan of one
- * account or of all, or a listing of a namespace's PVCs) and callers poll a
- * job's progress with kube.job.  The thread also runs the periodic full pass
+ * account or of all, a listing of a namespace's PVCs, or an account's MinIO
+ * keys read from its Secret) and callers poll a job's progress with
+ * kube.job.  The thread also runs the periodic full pass
  * (kubernetes.reconcile_interval), and one at start, so that a crash in the
  * middle of a pass is repaired by the next start.
  */
@@ -55,7 +56,7 @@ static struct {
 };
 
 static const char *const kjob_names[] = { "sync", "plan", "pvcs",
-    "rotate" };
+    "rotate", "secrets" };
 
 bool
 kworker_enabled(const struct config *cfg)
@@ -192,6 +193,73 @@ out:
 	return out;
 }
 
+/* One key of a Secret's data, decoded; NULL with err when it is not there. */
+static char *
+kw_secret_value(json_t *secret, const char *key, char *err, size_t errlen)
+{
+	const char *b64 = json_string_value(json_object_get(json_object_get(
+	    secret, "data"), key));
+	unsigned char *raw = NULL;
+	size_t len;
+	char *out;
+
+	if (b64 == NULL || kube_base64_decode(b64, &raw, &len) == -1 ||
+	    memchr(raw, '\0', len) != NULL) {
+		free(raw);
+		snprintf(err, errlen, "the Secret meduse-minio has no valid %s",
+		    key);
+		return NULL;
+	}
+	if ((out = malloc(len + 1)) != NULL) {
+		memcpy(out, raw, len);
+		out[len] = '\0';
+	}
+	explicit_bzero(raw, len);
+	free(raw);
+	if (out == NULL)
+		snprintf(err, errlen, "out of memory");
+	return out;
+}
+
+/*
+ * The account's MinIO keys, from its Secret meduse-minio: what its
+ * workspaces get.  The secret key is never logged; the result goes to the
+ * one caller that asked (kworker_job).
+ */
+static json_t *
+kw_secrets(struct kube *k, const char *account, char *err, size_t errlen)
+{
+	char ns[128], path[256], *access = NULL, *secret = NULL;
+	json_t *resp = NULL, *out = NULL;
+	long status = 0;
+
+	if (kdesired_namespace(kw.cfg, account, ns, sizeof(ns)) == -1) {
+		snprintf(err, errlen, "no valid namespace for %s", account);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/"
+	    "meduse-minio", ns);
+	if (kube_get(k, path, &status, &resp, err, errlen) == -1) {
+		if (status == 404)
+			snprintf(err, errlen, "no Secret meduse-minio in namespace "
+			    "%s yet (accountctl status %s tells why)", ns, account);
+		goto out;
+	}
+	if ((access = kw_secret_value(resp, "AWS_ACCESS_KEY_ID", err,
+	    errlen)) == NULL || (secret = kw_secret_value(resp,
+	    "AWS_SECRET_ACCESS_KEY", err, errlen)) == NULL)
+		goto out;
+	out = json_pack("{s:s, s:s, s:s}", "namespace", ns, "access_key",
+	    access, "secret_key", secret);
+out:
+	if (secret != NULL)
+		explicit_bzero(secret, strlen(secret));
+	free(secret);
+	free(access);
+	json_decref(resp);
+	return out;
+}
+
 /* The Coder client, when coder.url is set; NULL (logged) otherwise. */
 static struct coder *
 kw_coder(struct coder **cp)
@@ -244,6 +312,11 @@ kw_run(struct kjob *j, sqlite3 *db, struct kube **kp,
 	}
 	if (j->type == KJOB_PVCS) {
 		if ((res = kw_pvcs(k, j->account, err, sizeof(err))) == NULL)
+			res = json_pack("{s:s}", "error", err);
+		return res;
+	}
+	if (j->type == KJOB_SECRETS) {
+		if ((res = kw_secrets(k, j->account, err, sizeof(err))) == NULL)
 			res = json_pack("{s:s}", "error", err);
 		return res;
 	}
@@ -426,8 +499,9 @@ kworker_submit(enum kjob_type type, const char *account)
 	if (!kw.enabled)
 		return 0;
 	pthread_mutex_lock(&kw.mu);
-	/* The same work already waiting: its result will do for both. */
-	for (i = 0; i < KJOB_MAX; i++)
+	/* The same work already waiting: its result will do for both (not
+	 * keys, handed over once, to the caller that asked). */
+	for (i = 0; i < KJOB_MAX && type != KJOB_SECRETS; i++)
 		if (kw.jobs[i].id != 0 && kw.jobs[i].state == KJ_QUEUED &&
 		    kw.jobs[i].type == type &&
 		    strcmp(kw.jobs[i].account, account) == 0) {
@@ -486,6 +560,13 @@ kworker_job(unsigned long id, size_t since)
 	    (json_int_t)j->dropped);
 	if (out != NULL && j->state == KJ_DONE)
 		json_object_set(out, "result", j->result);
+	/* Keys are handed over once: the next poll finds them gone. */
+	if (out != NULL && j->state == KJ_DONE && j->type == KJOB_SECRETS &&
+	    json_object_get(j->result, "secret_key") != NULL) {
+		json_decref(j->result);
+		j->result = json_pack("{s:s}", "error", "the keys were handed "
+		    "over already");
+	}
 out:
 	pthread_mutex_unlock(&kw.mu);
 	return out;

@@ -31,13 +31,16 @@ void	coder_purge_plan(struct reconcile *r, const char *account);
 
 /* minio_purge.c */
 /*
- * Removes a purged account's MinIO user and policy (its bucket is kept).
- * 0 when MinIO has neither left (or is not configured); -1 with err and
- * *status: 0 when MinIO did not answer (pending), else its refusal.
+ * Removes a purged account's MinIO user and policy, and its bucket when
+ * bucket is not NULL or "" (emptied a step a pass; kept otherwise).  0
+ * when MinIO has nothing left to remove (or is not configured); -1 with
+ * err and *status: 0 when MinIO did not answer or objects remain
+ * (pending), else its refusal.
  */
-int	minio_purge(struct reconcile *r, const char *account, long *status,
-	    char *err, size_t errlen);
-/* Plan: the deletion minio_purge would make, from the pass's listing. */
-void	minio_purge_plan(struct reconcile *r, const char *account);
+int	minio_purge(struct reconcile *r, const char *account,
+	    const char *bucket, long *status, char *err, size_t errlen);
+/* Plan: the deletions minio_purge would make, from the pass's listing. */
+void	minio_purge_plan(struct reconcile *r, const char *account,
+	    const char *bucket);
 
 #endif

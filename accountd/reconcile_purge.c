@@ -6,8 +6,10 @@
  * that keeps the namespace removes the user's access and the cluster-scoped
  * Queue, and leaves the data.  Either also deletes the account's Coder
  * workspaces and user (coder_purge.c), first: the workspaces run in the
- * namespace, which is deleted only once Coder has let them go.  The kpurge
- * row goes when both sides are done; until then each pass tries again.
+ * namespace, which is deleted only once Coder has let them go, and its
+ * MinIO user, policy and, when the admin named it, bucket (minio_purge.c).
+ * The kpurge row goes when every side is done; until then each pass tries
+ * again.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -123,14 +125,15 @@ out:
  */
 static int
 rc_purge_one(struct reconcile *r, const char *name, const char *ns,
-    const char *pvcs, bool keep, long *status, char *err, size_t errlen)
+    const char *pvcs, const char *bucket, bool keep, long *status, char *err,
+    size_t errlen)
 {
 	char cerr[512], merr[512];
 	long cstatus, mstatus;
 	int crc, mrc;
 
 	crc = coder_purge(r, name, &cstatus, cerr, sizeof(cerr));
-	mrc = minio_purge(r, name, &mstatus, merr, sizeof(merr));
+	mrc = minio_purge(r, name, bucket, &mstatus, merr, sizeof(merr));
 	if (r->down[0] != '\0') {
 		*status = 0;
 		snprintf(err, errlen, "%s", r->down);
@@ -161,7 +164,7 @@ void
 rc_purge(struct reconcile *r, const char *account)
 {
 	json_t *rows, *row;
-	const char *ns, *pvcs, *name;
+	const char *ns, *pvcs, *name, *bucket;
 	char path[256], err[512];
 	struct account a;
 	size_t i;
@@ -177,6 +180,7 @@ rc_purge(struct reconcile *r, const char *account)
 		ns = json_string_value(json_object_get(row, "namespace"));
 		name = json_string_value(json_object_get(row, "account"));
 		pvcs = json_string_value(json_object_get(row, "pvcs"));
+		bucket = json_string_value(json_object_get(row, "bucket"));
 		keep = json_is_true(json_object_get(row, "keep"));
 		snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
 		if (r->plan && r->down[0] != '\0') {
@@ -186,7 +190,7 @@ rc_purge(struct reconcile *r, const char *account)
 		}
 		if (r->plan) {
 			coder_purge_plan(r, name);
-			minio_purge_plan(r, name);
+			minio_purge_plan(r, name, bucket);
 			json_array_append_new(r->changes, json_pack("{s:s, s:s, "
 			    "s:s, s:s, s:[]}", "account", name, "kind",
 			    "Namespace", "path", path, "action", keep ? "strip" :
@@ -200,8 +204,8 @@ rc_purge(struct reconcile *r, const char *account)
 			account_clear(&a);
 			rc = 0;
 		} else
-			rc = rc_purge_one(r, name, ns, pvcs, keep, &status, err,
-			    sizeof(err));
+			rc = rc_purge_one(r, name, ns, pvcs, bucket, keep,
+			    &status, err, sizeof(err));
 		if (rc == 0) {
 			if (db_kpurge_result(r->db, ns, NULL) == -1)
 				r->n.dberrors++;

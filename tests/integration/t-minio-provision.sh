@@ -5,10 +5,11 @@
 # Secret meduse-minio in its namespace.  The secret key is in the Secret and
 # MinIO only: not in accountd's log nor in its database.  The user's own
 # credentials write its bucket and only read a shared one.  `accountctl
-# minio rotate` gives a new key (the old one refused).  lock/unlock/del
-# follow on the user's status (a purge removes the user and policy, not the
-# bucket); MinIO down leaves the MinIO part pending and
-# a later sync converges; an unchanged sync sends no change.
+# minio rotate` gives a new key (the old one refused); `accountctl show
+# --secrets` shows the keys (audited, admins only), plain show never.
+# lock/unlock/del follow on the user's status (a purge removes the user and
+# policy, not the bucket); MinIO down leaves the MinIO part pending and a
+# later sync converges; an unchanged sync sends no change.
 . "$MEDUSE_TOP/tests/integration/lib.sh"
 . "$TOP/tests/fakes/kube-lib.sh"
 . "$TOP/tests/fakes/minio-lib.sh"
@@ -110,6 +111,30 @@ expect_in "$T/err" 'unchanged +MinioUser +alice$'
 [ "$(skey $key AWS_SECRET_ACCESS_KEY)" = "$sk" ] || fail "a sync changed the rotated key"
 expect_rc 1 ctl minio rotate nosuch
 if sqlite3 "$T/state/meduse.db" .dump | grep -qF -e "$sk" -e "$sk0"; then fail "a secret key in the database"; fi
+
+# show --secrets: the keys of the Secret, audited without them; never
+# without --secrets; admins only.
+expect_rc 0 ctl show alice --secrets
+expect_in "$T/out" '^MinIO access key: alice$'
+grep -qxF "MinIO secret key: $sk" "$T/out" || fail "show --secrets: $(cat "$T/out")"
+expect_rc 0 ctl show alice --secrets --json
+[ "$(/usr/bin/python3 -c 'import json,sys; m = json.load(sys.stdin)["minio"]; print(m["access_key"], m["secret_key"])' <"$T/out")" = "alice $sk" ] ||
+	fail "show --secrets --json: $(cat "$T/out")"
+expect_rc 0 ctl show alice
+if grep -qF -e "$sk" -e MinIO "$T/out"; then fail "plain show shows the keys"; fi
+expect_rc 0 ctl show alice --json
+if grep -qF -e "$sk" -e secret_key "$T/out"; then fail "show --json shows the keys"; fi
+expect_rc 0 ctl show --help
+expect_in "$T/out" '--secrets'
+expect_rc 0 ctl audit --account alice
+expect_in "$T/out" 'minio.secrets.*minio access key and secret key shown'
+if grep -qF "$sk" "$T/out"; then fail "a secret key in the audit"; fi
+expect_rc 1 ctl show nosuch --secrets
+expect_rc 0 as_user mdgw /usr/bin/python3 "$TOP/tests/integration/rawcall.py" "$T/run/accountd.sock" <<EOF2
+{"v":1,"method":"minio.secrets","params":{"name":"alice"}}
+EOF2
+expect_in "$T/out" '"code":"denied"'
+if grep -qF "$sk" "$T/out"; then fail "the gateway group got the key"; fi
 
 # lock, unlock, del.
 expect_rc 0 ctl lock alice
