@@ -145,23 +145,7 @@ coder_outcome(struct reconcile *r, const struct account *a, const char *kind,
 
 	if (status == 0 && strcmp(outcome, "failed") == 0)
 		state = outcome = "pending";
-	if (!r->plan && db_kobj_record(r->db, a->id, path, kind, state,
-	    message, NULL, NULL) == -1)
-		r->n.dberrors++;
-	if (r->plan && (strcmp(outcome, "create") == 0 ||
-	    strcmp(outcome, "stop") == 0))
-		json_array_append_new(r->changes, json_pack("{s:s, s:s, s:s, s:s, "
-		    "s:[]}", "account", a->name, "kind", kind, "path", path,
-		    "action", outcome, "changes"));
-	if (strcmp(state, "pending") == 0)
-		r->n.pending++;
-	else if (strcmp(state, "failed") == 0)
-		r->n.failed++;
-	else if (strcmp(outcome, "unchanged") == 0)
-		r->n.unchanged++;
-	else
-		r->n.applied++;
-	rc_event(r, a->name, kind, path, outcome, message);
+	rc_service_outcome(r, a, kind, path, outcome, state, message, NULL);
 }
 
 static int

@@ -565,3 +565,32 @@ out:
 		account_free_array(v, n);
 	return rc;
 }
+
+/*
+ * An outcome of the Coder or MinIO part of a pass (state: applied, pending
+ * or failed): recorded (not in plan mode, where a create, update or stop is
+ * listed instead), counted and reported.
+ */
+void
+rc_service_outcome(struct reconcile *r, const struct account *a,
+    const char *kind, const char *path, const char *outcome, const char *state,
+    const char *message, const char *hash)
+{
+	if (!r->plan && db_kobj_record(r->db, a->id, path, kind, state,
+	    message, hash, NULL) == -1)
+		r->n.dberrors++;
+	if (r->plan && (strcmp(outcome, "create") == 0 ||
+	    strcmp(outcome, "update") == 0 || strcmp(outcome, "stop") == 0))
+		json_array_append_new(r->changes, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:[]}", "account", a->name, "kind", kind, "path", path,
+		    "action", outcome, "changes"));
+	if (strcmp(state, "pending") == 0)
+		r->n.pending++;
+	else if (strcmp(state, "failed") == 0)
+		r->n.failed++;
+	else if (strcmp(outcome, "unchanged") == 0)
+		r->n.unchanged++;
+	else
+		r->n.applied++;
+	rc_event(r, a->name, kind, path, outcome, message);
+}

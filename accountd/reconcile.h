@@ -8,6 +8,9 @@
 #include "accountd.h"
 
 /* Reports one object's outcome to the pass's caller. */
+void	rc_service_outcome(struct reconcile *r, const struct account *a,
+	    const char *kind, const char *path, const char *outcome,
+	    const char *state, const char *message, const char *hash);
 void	rc_event(struct reconcile *r, const char *account, const char *kind,
 	    const char *path, const char *outcome, const char *message);
 /* DELETE path; 404 counts as done.  -1 with err set, and r->down when the
