@@ -128,6 +128,7 @@ struct relay_chan {
 	bool		 down_eof_sent, up_eof_sent;	/* EOF relayed to that side */
 	bool		 down_closed, up_closed;	/* CLOSE received from that side */
 	bool		 down_close_sent, up_close_sent;
+	int64_t		 down_closed_ms;	/* when the client's CLOSE came */
 	struct relay_chan *next;
 };
 

@@ -37,6 +37,7 @@
 
 #define RELAY_PACKET		(32768 - 10)	/* data in one packet, see above */
 #define RELAY_HOLD_ROUNDS	32
+#define RELAY_STATUS_WAIT_MS	2000	/* see relay_status_wait() */
 
 /* One stream (stdout or stderr) in one direction. */
 struct relay_dir {
@@ -217,7 +218,8 @@ relay_up_exit_status(ssh_session s, ssh_channel ch, int status, void *ud)
 	(void)s;
 	(void)ch;
 	rc->up_status_seen = true;
-	if (!rc->down_close_sent && !rc->down_closed)
+	/* Even after the client's CLOSE: ours is held back for it. */
+	if (!rc->down_close_sent)
 		ssh_channel_request_send_exit_status(rc->down, status);
 	log_debug("user %s from %s: exit status %d", rc->conn->login,
 	    rc->conn->peer, status);
@@ -231,7 +233,8 @@ relay_up_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
 
 	(void)s;
 	(void)ch;
-	if (!rc->down_close_sent && !rc->down_closed)
+	rc->up_status_seen = true;
+	if (!rc->down_close_sent)
 		ssh_channel_request_send_exit_signal(rc->down, sig, core,
 		    errmsg != NULL ? errmsg : "", lang != NULL ? lang : "");
 }
@@ -413,6 +416,24 @@ relay_drained(const bool pending[2], const struct relay_dir d[2])
 	return !pending[0] && !pending[1] && d[0].len == 0 && d[1].len == 0;
 }
 
+/*
+ * Whether the client's CLOSE of a session waits for the workspace's exit
+ * status: ssh closes as soon as both sides sent EOF, and sshd may send its
+ * EOF before the status, which would then come too late (ssh exits 255).
+ * Only once the workspace sent EOF (its command is ending: the status is
+ * near), and RELAY_STATUS_WAIT_MS at most.
+ */
+static bool
+relay_status_wait(struct relay_chan *rc)
+{
+	if (strcmp(rc->kind, "session") != 0 || rc->up_status_seen ||
+	    rc->up_closed || !rc->up_eof)
+		return false;
+	if (rc->down_closed_ms == 0)
+		rc->down_closed_ms = conn_now_ms();
+	return conn_now_ms() - rc->down_closed_ms < RELAY_STATUS_WAIT_MS;
+}
+
 /* Advances one pair: data held back, then EOF and CLOSE in order.
  * Returns whether a tail is still held. */
 static bool
@@ -457,7 +478,7 @@ relay_chan_step(struct relay_chan *rc, bool idle)
 			ssh_channel_send_eof(rc->up);
 			rc->up_eof_sent = true;
 		}
-		if (rc->down_closed) {
+		if (rc->down_closed && !relay_status_wait(rc)) {
 			ssh_channel_close(rc->up);
 			rc->up_close_sent = true;
 		}
@@ -466,7 +487,7 @@ relay_chan_step(struct relay_chan *rc, bool idle)
 	 * not do it by itself.  Not before what that side sent is delivered:
 	 * closing the channel would drop libssh's buffer of it. */
 	if (rc->down_closed && !rc->down_close_sent &&
-	    relay_drained(rc->down_pending, p->up)) {
+	    relay_drained(rc->down_pending, p->up) && !relay_status_wait(rc)) {
 		ssh_channel_close(rc->down);
 		rc->down_close_sent = true;
 	}
