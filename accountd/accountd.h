@@ -237,6 +237,8 @@ struct reconcile {
 	char		 minio_down[512];	/* MinIO failed: why */
 	bool		 minio_failed;	/* it answered, with a refusal */
 	bool		 minio_rotate;	/* new secret keys for the users */
+	json_t		*again;		/* accounts whose purge has more to
+					   do soon (a bucket being emptied) */
 };
 /* One pass for account, or all accounts when NULL (orphans reported too). */
 int	 reconcile_run(struct reconcile *r, const char *account);
@@ -286,6 +288,7 @@ char	*dates_iso8601(int64_t t, char *buf, size_t len);
 json_t	*dates_json(int64_t t);		/* ISO 8601 string, or null for 0 */
 int	 dates_check_day(const char *s, char *err, size_t errlen);
 void	 dates_today(char *buf);	/* "YYYY-MM-DD", UTC, buf of DATE_LEN */
+int64_t	 dates_mono_ms(void);		/* a monotonic clock, for durations */
 
 /* peer.c */
 int	 peer_from_socket(int fd, struct peer *p);

@@ -49,15 +49,6 @@ cp_busy(const char *status)
 	return false;
 }
 
-static int64_t
-cp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleeps ms; false when accountd is stopping. */
 static bool
 cp_sleep(struct reconcile *r, long ms)
@@ -221,7 +212,7 @@ cp_workspaces(struct reconcile *r, const char *account, long *status,
     char *err, size_t errlen)
 {
 	json_t *sent = json_object(), *seen = json_object();
-	int64_t end = cp_now_ms() + (int64_t)r->cfg->coder.start_timeout_ms;
+	int64_t end = dates_mono_ms() + (int64_t)r->cfg->coder.start_timeout_ms;
 	const char *name;
 	json_t *v;
 	long ms = CP_POLL_MIN_MS;
@@ -235,7 +226,7 @@ cp_workspaces(struct reconcile *r, const char *account, long *status,
 	}
 	while ((left = cp_round(r, account, sent, seen, &wait, status, err,
 	    errlen)) > 0) {
-		if (!wait || cp_now_ms() >= end) {
+		if (!wait || dates_mono_ms() >= end) {
 			*status = 0;
 			snprintf(err, errlen, "still deleting the workspaces "
 			    "of %s (", account);

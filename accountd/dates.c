@@ -2,6 +2,7 @@
  * dates.c: the two time formats of the API: ISO 8601 UTC timestamps for
  * events, and "YYYY-MM-DD" days for expiry.  Untrusted days are checked by
  * parsing and formatting back, which refuses 2026-02-30 and friends.
+ * And the monotonic milliseconds that durations are measured in.
  */
 #include <stdio.h>
 #include <string.h>
@@ -61,4 +62,13 @@ dates_today(char *buf)
 
 	gmtime_r(&now, &tm);
 	strftime(buf, DATE_LEN, "%Y-%m-%d", &tm);
+}
+
+int64_t
+dates_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -296,6 +296,22 @@ kw_minio(struct minio **mp)
 	return *mp;
 }
 
+/* Accounts whose purge has more to do (a bucket being emptied): a pass of
+ * their own follows at once, behind the jobs already queued. */
+static void
+kw_again(json_t *accounts)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(accounts, i, v)
+		if (kworker_submit(KJOB_SYNC, json_string_value(v)) == 0)
+			log_warn("kubernetes: the purge of %s goes on at the next "
+			    "full pass (the job queue is full)",
+			    json_string_value(v));
+	json_decref(accounts);
+}
+
 static json_t *
 kw_run(struct kjob *j, sqlite3 *db, struct kube **kp,
     struct kube_creds **creds, struct coder **cp, struct minio **mp)
@@ -331,7 +347,9 @@ kw_run(struct kjob *j, sqlite3 *db, struct kube **kp,
 	r.event = kw_event;
 	r.stop = kw_stopping;
 	r.arg = j;
+	r.again = r.plan ? NULL : json_array();
 	rc = reconcile_run(&r, j->account[0] ? j->account : NULL);
+	kw_again(r.again);
 	res = kw_counts(&r);
 	if (r.plan)
 		json_object_set_new(res, "changes", r.changes ? r.changes :

@@ -2,12 +2,15 @@
  * minio_purge.c: the MinIO side of a purge.  The account's MinIO user and
  * its canned policy meduse-NAME are removed; its bucket and the data in it
  * are kept, unless the admin named the bucket (accountctl del --purge
- * --delete-bucket, recorded with the purge).  Then the bucket is emptied
- * in bounded steps, MINIO_PURGE_STEP objects a pass, so that one huge
- * bucket cannot hold a pass for hours, and deleted once empty.  Every call
- * counts what is already gone as done, so a purge cut short by a crash or
- * an outage is simply carried out again at the next pass: the kpurge row
- * stays until this returns 0.
+ * --delete-bucket, recorded with the purge).  Then the bucket is emptied,
+ * by listings of MINIO_PURGE_STEP objects, for at most
+ * MINIO_PURGE_BUDGET_MS a pass, so that one huge bucket cannot hold the
+ * other accounts' work for hours; while objects remain the account gets
+ * another pass of its own at once (r->again, kworker.c), behind what is
+ * queued.  The bucket is deleted once empty.  Every call counts what is
+ * already gone as done, so a purge cut short by a crash or an outage is
+ * simply carried out again at the next pass: the kpurge row stays until
+ * this returns 0.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +19,8 @@
 #include "minio.h"
 #include "reconcile.h"
 
-#define MINIO_PURGE_STEP	1000	/* objects deleted in one pass */
+#define MINIO_PURGE_STEP	100	/* objects listed, then deleted, a step */
+#define MINIO_PURGE_BUDGET_MS	10000	/* emptying, in one pass */
 
 /* An answer that means "try again later": none, or a 5xx. */
 static long
@@ -26,29 +30,40 @@ minio_purge_status(const struct minio_status *st)
 }
 
 /*
- * Empties bucket by one step, then deletes it once empty.  A bucket that
- * is gone already counts as deleted.  -1 with *status 0 and a progress
- * message in err while objects remain.
+ * Empties bucket for up to MINIO_PURGE_BUDGET_MS, then deletes it once
+ * empty.  A bucket that is gone already counts as deleted.  -1 with
+ * *status 0 and a progress message in err while objects remain.
  */
 static int
 minio_purge_bucket(struct reconcile *r, const char *account,
     const char *bucket, long *status, char *err, size_t errlen)
 {
 	struct minio_status st = { 0, "" };
+	int64_t end = dates_mono_ms() + MINIO_PURGE_BUDGET_MS;
+	unsigned long long total = 0;
 	char path[128];
 	size_t deleted;
 	bool more;
 
-	if (minio_bucket_empty(r->minio, bucket, MINIO_PURGE_STEP, &deleted,
-	    &more, &st, err, errlen) == -1) {
-		if (st.status != 404 && strcmp(st.code, "NoSuchBucket") != 0) {
+	do {
+		if (minio_bucket_empty(r->minio, bucket, MINIO_PURGE_STEP,
+		    &deleted, &more, &st, err, errlen) == -1) {
+			if (st.status == 404 || strcmp(st.code,
+			    "NoSuchBucket") == 0)
+				break;
 			*status = minio_purge_status(&st);
 			return -1;
 		}
-	} else if (more) {
+		total += deleted;
+	} while (more && dates_mono_ms() < end &&
+	    (r->stop == NULL || !r->stop(r->arg)));
+	if (more) {
 		*status = 0;
-		snprintf(err, errlen, "bucket %s: %zu objects deleted, more to go",
-		    bucket, deleted);
+		snprintf(err, errlen, "bucket %s: %llu objects deleted in this "
+		    "pass, more to go (the next pass follows at once)", bucket,
+		    total);
+		if (r->again != NULL)
+			json_array_append_new(r->again, json_string(account));
 		return -1;
 	}
 	if (minio_bucket_delete(r->minio, bucket, &st, err, errlen) == -1) {

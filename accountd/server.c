@@ -38,15 +38,6 @@ struct conn {
 	int		 unpriv;	/* peer in neither group: one answer, then close */
 };
 
-static int64_t
-server_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Takes an exclusive lock on state_dir/accountd.lock for the life of the
  * process, so that two daemons never write one database.  Returns the lock's
@@ -226,7 +217,7 @@ server_accept(struct accountd *ad, int lfd, struct conn *conns)
 	}
 	c->peer = p;
 	c->fd = fd;
-	c->last_ms = server_now_ms();
+	c->last_ms = dates_mono_ms();
 }
 
 /* Handles whole frames while no answer is pending (strict turns). */
@@ -372,7 +363,7 @@ server_run(struct accountd *ad, int lfd)
 		}
 		if (pfd[1].revents & POLLIN)
 			server_accept(ad, lfd, conns);
-		now = server_now_ms();
+		now = dates_mono_ms();
 		for (i = 2; i < n; i++) {
 			struct conn *c = &conns[map[i]];
 
