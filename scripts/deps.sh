@@ -12,7 +12,7 @@ pkgs=(
 	openssh-client openssh-server rsync util-linux ssh-audit
 	python3 python3-kubernetes python3-yaml openssl iproute2 man-db
 	xvfb xauth x11-utils curl
-	python3-pyhcl python3-argon2 python3-cryptography python3-botocore
+	python3-pyhcl python3-argon2 python3-cryptography python3-botocore python3-boto3 python3-platformdirs
 )
 
 missing=()

@@ -8,6 +8,8 @@
 # the resolver's label selectors.  The sshd configuration the container
 # writes (start.sh) runs in a real OpenSSH sshd: the gateway key logs in,
 # passwords and other keys do not, and MinIO variables reach the session.
+# The Secret meduse-minio gives the AWS_* variables (AWS_DEFAULT_REGION too)
+# and, optionally, DVC's system config at /etc/xdg/dvc/config.
 . "$MEDUSE_TOP/tests/integration/lib.sh"
 . "$TOP/tests/fakes/kube-lib.sh"
 
@@ -15,6 +17,8 @@ TPL=$TOP/scripts/deploy/coder
 RENDER=$TOP/tests/fakes/render_template.py
 /usr/bin/python3 -c 'import hcl' 2>/dev/null ||
 	skip "python3-pyhcl missing (run scripts/deps.sh)"
+/usr/bin/python3 -c 'import platformdirs' 2>/dev/null ||
+	skip "python3-platformdirs missing (run scripts/deps.sh)"
 for f in main.tf start.sh README.md; do
 	[ -f "$TPL/$f" ] || fail "scripts/deploy/coder/$f is missing"
 done
@@ -95,15 +99,26 @@ want_eq "$(pyj "$T/dep.json" "${C}['resources']")" \
 	"{'limits': {'cpu': '1500m', 'memory': '32Gi', 'nvidia.com/gpu': '2'}, 'requests': {'cpu': '1500m', 'memory': '32Gi', 'nvidia.com/gpu': '2'}}" \
 	"resources"
 want_eq "$(pyj "$T/dep.json" "[(m['name'], m['mountPath'], m['readOnly']) for m in ${C}['volumeMounts']]")" \
-	"[('home', '/home/alice', False), ('meduse-ssh', '/etc/meduse-ssh', True)]" "mounts"
-want_eq "$(pyj "$T/dep.json" "[v.get('persistentVolumeClaim', v.get('secret')) for v in ${D}['spec']['volumes']]")" \
-	"[{'claimName': 'home', 'readOnly': False}, {'defaultMode': 292, 'items': [{'key': 'authorized_keys', 'path': 'authorized_keys'}], 'secretName': 'meduse-ssh'}]" \
+	"[('home', '/home/alice', False), ('meduse-ssh', '/etc/meduse-ssh', True), ('meduse-minio', '/etc/xdg/dvc', True)]" "mounts"
+want_eq "$(pyj "$T/dep.json" "[(v['name'], v.get('persistentVolumeClaim', v.get('secret'))) for v in ${D}['spec']['volumes']]")" \
+	"[('home', {'claimName': 'home', 'readOnly': False}), ('meduse-ssh', {'defaultMode': 292, 'items': [{'key': 'authorized_keys', 'path': 'authorized_keys'}], 'secretName': 'meduse-ssh'}), ('meduse-minio', {'defaultMode': 292, 'items': [{'key': 'dvc-config', 'path': 'config'}], 'optional': True, 'secretName': 'meduse-minio'})]" \
 	"volumes"
+# DVC reads its system level from platformdirs.site_config_dir("dvc",
+# "iterative") + "/config" (DVC is not in Debian; platformdirs is); no
+# DVC_* variable (DVC_SYSTEM_CONFIG_DIR is also read for the global level
+# by some DVC versions).
+want_eq "$(env -u XDG_CONFIG_DIRS /usr/bin/python3 -c 'import platformdirs; print(platformdirs.site_config_dir("dvc", "iterative"))')" \
+	/etc/xdg/dvc "DVC's system config directory"
+want_eq "$(pyj "$T/dep.json" "[e['name'] for e in ${C}['env'] if e['name'].startswith('DVC')]")" \
+	"[]" "no DVC_* variable"
 want_eq "$(pyj "$T/dep.json" "[(p['containerPort'], p['protocol']) for p in ${C}['ports']]")" \
 	"[(22, 'TCP')]" "container port"
 want_eq "$(pyj "$T/dep.json" "${C}['readinessProbe']['tcpSocket']")" "{'port': 22}" "readiness probe"
 want_eq "$(pyj "$T/dep.json" "${C}['securityContext']")" "{'runAsUser': 0}" "runs as root (sshd)"
-for v in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL MLFLOW_S3_ENDPOINT_URL; do
+want_eq "$(pyj "$T/dep.json" "[e['name'] for e in ${C}['env'] if 'valueFrom' in e]")" \
+	"['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL', 'MLFLOW_S3_ENDPOINT_URL', 'AWS_DEFAULT_REGION']" \
+	"variables from Secrets"
+for v in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL MLFLOW_S3_ENDPOINT_URL AWS_DEFAULT_REGION; do
 	want_eq "$(pyj "$T/dep.json" "[e['valueFrom']['secretKeyRef'] for e in ${C}['env'] if e['name'] == '$v']")" \
 		"[{'key': '$v', 'name': 'meduse-minio', 'optional': True}]" "env $v"
 done
@@ -138,6 +153,11 @@ pyj "$T/dep.json" "json.dumps(dict(d, spec=dict(d['spec'], template=dict($D, spe
 apply "$DEP" "$T/bad.json"
 want_eq "$code" 400 "misspelt field"
 expect_has "$T/out" 'readinesProbe: field not declared in schema'
+# ... and in a Secret volume (where the optional flag lives).
+pyj "$T/dep.json" "json.dumps(dict(d, spec=dict(d['spec'], template=dict($D, spec=dict(${D}['spec'], volumes=${D}['spec']['volumes'][:2] + [{'name': 'meduse-minio', 'secret': {'secretName': 'meduse-minio', 'optinal': True}}])))))" >"$T/bad.json"
+apply "$DEP" "$T/bad.json"
+want_eq "$code" 400 "misspelt optional"
+expect_has "$T/out" 'optinal: field not declared in schema'
 # A quantity the API refuses (what a bad parameter would give).
 render "$T/badq.json" namespace=u-alice cpu=1500m memory=32GB gpu=2 home_pvc=home
 apply "$DEP" "$T/badq.json"
@@ -184,7 +204,8 @@ start_sshd() {
 		MEDUSE_USER=alice MEDUSE_SSH_PORT=$PORT MEDUSE_SSHD_DIR=$T/sshd \
 			MEDUSE_AUTHORIZED_KEYS=$T/authorized_keys \
 			AWS_ENDPOINT_URL=http://minio.example:9000 AWS_ACCESS_KEY_ID=AKIDEXAMPLE \
-			AWS_SECRET_ACCESS_KEY='se"cret' \
+			AWS_SECRET_ACCESS_KEY='se"cret' AWS_DEFAULT_REGION=eu-lab-1 \
+			MLFLOW_S3_ENDPOINT_URL=http://minio.example:9000 \
 			bash "$TPL/start.sh" --sshd-config 2>"$T/start.err" || fail "start.sh --sshd-config"
 		[ -f "$T/sshd/ssh_host_ed25519_key" ] ||
 			ssh-keygen -q -N '' -t ed25519 -f "$T/sshd/ssh_host_ed25519_key" </dev/null
@@ -210,8 +231,8 @@ wssh() {	# wssh KEY USER [SSH-OPTS...] -- CMD...
 		-l "$user" "$@"
 }
 # shellcheck disable=SC2016  # expanded in the workspace
-expect_rc 0 wssh gw alice "$ADDR" 'echo "user=$(id -un) s3=$AWS_ENDPOINT_URL id=$AWS_ACCESS_KEY_ID secret=${AWS_SECRET_ACCESS_KEY-unset}"'
-expect_has "$T/out" "user=alice s3=http://minio.example:9000 id=AKIDEXAMPLE secret=unset"
+expect_rc 0 wssh gw alice "$ADDR" 'echo "user=$(id -un) s3=$AWS_ENDPOINT_URL id=$AWS_ACCESS_KEY_ID secret=${AWS_SECRET_ACCESS_KEY-unset} region=${AWS_DEFAULT_REGION-unset} mlflow=${MLFLOW_S3_ENDPOINT_URL-unset}"'
+expect_has "$T/out" "user=alice s3=http://minio.example:9000 id=AKIDEXAMPLE secret=unset region=eu-lab-1 mlflow=http://minio.example:9000"
 expect_rc 255 wssh other alice "$ADDR" true
 expect_in "$T/err" 'Permission denied \(publickey\)'
 expect_rc 255 wssh gw bob "$ADDR" true

@@ -12,6 +12,9 @@
 #     Secret (the account's gateway key), which is what meduse-sshd logs in
 #     to; a readiness probe on that port, since the resolver only uses a
 #     Ready pod.
+#   - the account's MinIO credentials (Secret meduse-minio, optional) as
+#     AWS_* variables, and its dvc-config as DVC's system config
+#     (/etc/xdg/dvc/config), so boto3, MLflow and DVC need no setup.
 #
 # tests/integration/t-coder-template.sh reads this file (python3-pyhcl) and
 # applies the Deployment it describes to the strict fake Kubernetes API.
@@ -329,6 +332,16 @@ resource "kubernetes_deployment" "main" {
               }
             }
           }
+          env {
+            name = "AWS_DEFAULT_REGION"
+            value_from {
+              secret_key_ref {
+                name     = "meduse-minio"
+                key      = "AWS_DEFAULT_REGION"
+                optional = true
+              }
+            }
+          }
 
           port {
             name           = "ssh"
@@ -370,6 +383,15 @@ resource "kubernetes_deployment" "main" {
             mount_path = "/etc/meduse-ssh"
             read_only  = true
           }
+          # DVC's system-level config: platformdirs' site_config_dir("dvc",
+          # "iterative"), /etc/xdg/dvc/config on Linux.  Not the
+          # DVC_SYSTEM_CONFIG_DIR variable: some DVC versions read it for
+          # the global level too.
+          volume_mount {
+            name       = "meduse-minio"
+            mount_path = "/etc/xdg/dvc"
+            read_only  = true
+          }
         }
 
         volume {
@@ -390,6 +412,22 @@ resource "kubernetes_deployment" "main" {
             items {
               key  = "authorized_keys"
               path = "authorized_keys"
+            }
+          }
+        }
+        # The account's DVC remote (its bucket and the MinIO endpoint; no key:
+        # DVC takes those from the AWS_* variables), made by meduse.
+        # Optional like the variables: without MinIO the workspace starts
+        # with an empty directory here.  A repository's .dvc/config wins.
+        volume {
+          name = "meduse-minio"
+          secret {
+            secret_name  = "meduse-minio"
+            default_mode = "0444"
+            optional     = true
+            items {
+              key  = "dvc-config"
+              path = "config"
             }
           }
         }

@@ -11,8 +11,10 @@
 #   CODER_AGENT_INIT         the Coder agent's init script ("" = no agent)
 #   CODER_AGENT_TOKEN        the agent's token (kept for the agent only)
 #   AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL
-#   MLFLOW_S3_ENDPOINT_URL   from the Secret meduse-minio when it exists;
-#                            passed on to SSH sessions
+#   MLFLOW_S3_ENDPOINT_URL AWS_DEFAULT_REGION
+#                            from the Secret meduse-minio when it exists;
+#                            passed on to SSH sessions (DVC's config is a
+#                            file, /etc/xdg/dvc/config: nothing to pass)
 # For tests only (defaults are the pod's):
 #   MEDUSE_SSH_PORT (22), MEDUSE_AUTHORIZED_KEYS (/etc/meduse-ssh/authorized_keys),
 #   MEDUSE_SSHD_DIR (/etc/meduse-sshd)
@@ -25,7 +27,7 @@ home=/home/$user
 port=${MEDUSE_SSH_PORT:-22}
 keys=${MEDUSE_AUTHORIZED_KEYS:-/etc/meduse-ssh/authorized_keys}
 conf=${MEDUSE_SSHD_DIR:-/etc/meduse-sshd}
-minio_vars="AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL MLFLOW_S3_ENDPOINT_URL"
+minio_vars="AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL MLFLOW_S3_ENDPOINT_URL AWS_DEFAULT_REGION"
 
 say() { echo "meduse-start: $*" >&2; }
 
