@@ -10,11 +10,27 @@
  *
  * The user's secret key lives in the Secret only: when the Secret exists
  * its key is kept, otherwise a new one is made and set on the user.  It is
- * never logged, recorded or reported.  An unchanged account costs two
- * requests (the user, found in the pass's listing, and the bucket's HEAD):
- * the policy and the quota are re-sent only when what was last applied (a
- * hash in their rows) differs.  A locked or deleted account's user is
- * disabled; nothing is deleted here (purges do that).
+ * never logged, recorded or reported.  A locked or deleted account's user
+ * is disabled; nothing is deleted here (purges do that).
+ *
+ * Each pass compares what MinIO has with what meduse wants, so that what
+ * an admin changed by hand is put back: the user's status (from the pass's
+ * listing), the bucket and its hard quota (get-bucket-quota, which also
+ * says whether the bucket exists: no HEAD), the policy's document, by
+ * meaning (info-canned-policy; minio_policy_same), and its attachment
+ * (the listing's policyName).  Only what differs is sent.  An unchanged
+ * account costs three requests (it cost two when the policy and the quota
+ * were only compared with a hash of what was last sent): its entry in the
+ * listing (one list-users a pass, or one user-info for a pass of one
+ * account), get-bucket-quota and info-canned-policy.
+ *
+ * A row's hash is what meduse last applied (kept while the row is pending
+ * or failed).  When MinIO differs from what meduse wants and the hash says
+ * meduse had applied exactly that, someone changed it outside meduse: the
+ * outcome is "restored", with a message that says what differed, and it is
+ * logged.  Otherwise the difference is meduse's own (a new account, a new
+ * quota, a lock): "created", "updated", "disabled"...  A read that gets no
+ * answer leaves the part pending, as any call does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +43,11 @@
 #include "kube.h"
 #include "minio.h"
 #include "reconcile.h"
+#include "units.h"
 
 #define MINIO_PATH	"minio:"
+#define MINIO_NO_QUOTA	"no quota: this MinIO does not support bucket quotas " \
+			"(NotImplemented)"
 
 /* Lists the users once a pass (or the one account's): r->musers. */
 int
@@ -64,7 +83,10 @@ minio_observe(struct reconcile *r, const char *account)
 	return rc;
 }
 
-/* Records an outcome (not in plan mode), counts it and reports it. */
+/*
+ * Records an outcome (not in plan mode), counts it and reports it.  A
+ * change made outside meduse and undone is also logged, here only.
+ */
 static void
 minio_outcome(struct reconcile *r, const struct account *a, const char *kind,
     const char *path, const char *outcome, const char *message, long status,
@@ -76,6 +98,8 @@ minio_outcome(struct reconcile *r, const struct account *a, const char *kind,
 	/* No answer, or the server's own trouble: try again later. */
 	if ((status == 0 || status >= 500) && strcmp(outcome, "failed") == 0)
 		state = outcome = "pending";
+	if (strcmp(outcome, "restored") == 0)
+		log_warn("minio: %s: %s", a->name, message);
 	rc_service_outcome(r, a, kind, path, outcome, state, message, hash);
 }
 
@@ -102,16 +126,36 @@ hash_text(const char *s, char out[65])
 	return 0;
 }
 
-/* The row's state is applied with this hash: nothing to send. */
+/*
+ * meduse last applied exactly what it wants now (the row's hash, which a
+ * pending or failed outcome keeps): a difference in MinIO is then someone
+ * else's doing.
+ */
 static bool
-row_current(json_t *rows, const char *path, const char *hash)
+applied_before(json_t *rows, const char *path, const char *hash)
 {
-	json_t *row = json_object_get(rows, path);
-	const char *state = json_string_value(json_object_get(row, "state"));
-	const char *h = json_string_value(json_object_get(row, "hash"));
+	const char *h = json_string_value(json_object_get(json_object_get(rows,
+	    path), "hash"));
 
-	return state != NULL && h != NULL && strcmp(state, "applied") == 0 &&
-	    strcmp(h, hash) == 0;
+	return h != NULL && strcmp(h, hash) == 0;
+}
+
+/* The message of a change made outside meduse: what differed, then (but
+ * in plan mode) what the pass did about it. */
+static const char *
+drift_message(const struct reconcile *r, char *buf, size_t len,
+    const char *what, const char *done)
+{
+	snprintf(buf, len, "%s (changed outside meduse)%s%s", what,
+	    r->plan ? "" : ": ", r->plan ? "" : done);
+	return buf;
+}
+
+/* The user's row hash: the status meduse gives it. */
+static int
+user_hash(bool enabled, char out[65])
+{
+	return hash_text(enabled ? "status=enabled" : "status=disabled", out);
 }
 
 /* The canned policy of the account's bucket. */
@@ -211,11 +255,32 @@ minio_user(struct reconcile *r, const struct account *a, json_t *rows,
 	struct minio_status st = { 0, "" };
 	json_t *u = json_object_get(r->musers, user);
 	const char *status = json_string_value(json_object_get(u, "status"));
-	bool enabled = !a->locked && a->deleted == 0;
-	char err[512];
+	const char *outcome = NULL;
+	bool enabled = !a->locked && a->deleted == 0, flipped;
+	char err[512], hash[65], what[128], msg[256];
 
 	if (a->deleted != 0 && u == NULL)
 		return -1;
+	if (user_hash(enabled, hash) == -1) {
+		minio_outcome(r, a, "MinioUser", path, "failed", "cannot hash "
+		    "the user's status", 1, NULL);
+		return -1;
+	}
+	flipped = status != NULL && (strcmp(status, "enabled") == 0) != enabled;
+	msg[0] = '\0';
+	/* Made and settled before, gone now: deleted by hand. */
+	if (u == NULL && have_secret && user_settled(rows, path)) {
+		snprintf(what, sizeof(what), "user %s was deleted", user);
+		drift_message(r, msg, sizeof(msg), what, "made again with the "
+		    "key of its Secret");
+		outcome = "restored";
+	} else if (flipped && applied_before(rows, path, hash)) {
+		snprintf(what, sizeof(what), "user %s was %s", user, enabled ?
+		    "disabled" : "enabled");
+		drift_message(r, msg, sizeof(msg), what, enabled ?
+		    "enabled again" : "disabled again");
+		outcome = "restored";
+	}
 	if (a->deleted == 0 && (u == NULL || !have_secret ||
 	    !user_settled(rows, path))) {
 		/* Without the cluster a new key could not be handed over. */
@@ -225,9 +290,12 @@ minio_user(struct reconcile *r, const struct account *a, json_t *rows,
 			    "would have nowhere to go", 0, NULL);
 			return -1;
 		}
+		if (outcome == NULL && u != NULL && !have_secret)
+			snprintf(msg, sizeof(msg), "a new secret key: the Secret "
+			    "had none");
 		if (r->plan) {
 			minio_outcome(r, a, "MinioUser", path, u ? "update" :
-			    "create", "", 200, NULL);
+			    "create", msg, 200, NULL);
 			return 0;
 		}
 		if (minio_user_set(r->minio, user, secret, enabled, &st, err,
@@ -235,14 +303,13 @@ minio_user(struct reconcile *r, const struct account *a, json_t *rows,
 			minio_fail(r, a, "MinioUser", path, &st, err);
 			return -1;
 		}
-		minio_outcome(r, a, "MinioUser", path, u ? "updated" : "created",
-		    u && !have_secret ? "a new secret key: the Secret had none" :
-		    "", 200, NULL);
+		minio_outcome(r, a, "MinioUser", path, outcome ? outcome : u ?
+		    "updated" : "created", msg, 200, hash);
 		return 0;
 	}
-	if (status != NULL && (strcmp(status, "enabled") == 0) != enabled) {
+	if (flipped) {
 		if (r->plan) {
-			minio_outcome(r, a, "MinioUser", path, "update", "", 200,
+			minio_outcome(r, a, "MinioUser", path, "update", msg, 200,
 			    NULL);
 			return 0;
 		}
@@ -251,11 +318,11 @@ minio_user(struct reconcile *r, const struct account *a, json_t *rows,
 			minio_fail(r, a, "MinioUser", path, &st, err);
 			return -1;
 		}
-		minio_outcome(r, a, "MinioUser", path, enabled ? "enabled" :
-		    "disabled", "", 200, NULL);
+		minio_outcome(r, a, "MinioUser", path, outcome ? outcome :
+		    enabled ? "enabled" : "disabled", msg, 200, hash);
 		return 0;
 	}
-	minio_outcome(r, a, "MinioUser", path, "unchanged", "", 200, NULL);
+	minio_outcome(r, a, "MinioUser", path, "unchanged", "", 200, hash);
 	return 0;
 }
 
@@ -271,7 +338,7 @@ minio_rotate(struct reconcile *r, const struct account *a, const char *user,
     const char *path, const char *bucket, char *secret, size_t secretlen)
 {
 	struct minio_status st = { 0, "" };
-	char err[512], fresh[MINIO_SECRET_LEN + 1];
+	char err[512], fresh[MINIO_SECRET_LEN + 1], hash[65];
 	json_t *arr = NULL, *resp = NULL, *d;
 	long status = 0;
 	int rc = -1;
@@ -309,7 +376,8 @@ minio_rotate(struct reconcile *r, const struct account *a, const char *user,
 		minio_fail(r, a, "MinioUser", path, &st, err);
 		goto out;
 	}
-	minio_outcome(r, a, "MinioUser", path, "rotated", "", 200, NULL);
+	minio_outcome(r, a, "MinioUser", path, "rotated", "", 200,
+	    user_hash(!a->locked, hash) == 0 ? hash : NULL);
 	snprintf(secret, secretlen, "%s", fresh);
 	rc = 1;
 out:
@@ -319,32 +387,71 @@ out:
 	return rc;
 }
 
+/* A server without bucket quotas (a MinIO gateway said NotImplemented). */
+static bool
+minio_no_quota(const struct minio_status *st)
+{
+	return strcmp(st->code, "NotImplemented") == 0;
+}
+
+/*
+ * The bucket and its hard quota, read back each pass (get-bucket-quota
+ * also tells whether the bucket exists).  A server that has no bucket
+ * quotas still gets its bucket, without one, and says so in the outcome.
+ * -1 when the policy must wait.
+ */
 static int
 minio_bucket(struct reconcile *r, const struct account *a, json_t *rows,
     const char *bucket)
 {
 	struct minio_status st = { 0, "" };
-	char path[128], err[512], hash[65], q[32];
+	char path[128], err[512], hash[65], q[32], what[192], msg[256];
+	char hb[32], wb[32];
+	uint64_t want, have = 0;
+	const char *outcome;
 	bool exists = false, created = false;
 
 	snprintf(path, sizeof(path), MINIO_PATH "/buckets/%s", bucket);
+	want = a->quota.storage_bytes > 0 ? (uint64_t)a->quota.storage_bytes : 0;
 	snprintf(q, sizeof(q), "quota=%lld",
 	    (long long)a->quota.storage_bytes);
 	if (hash_text(q, hash) == -1)
 		return -1;
-	if (minio_bucket_exists(r->minio, bucket, &exists, &st, err,
+	if (minio_bucket_quota_get(r->minio, bucket, &exists, &have, &st, err,
 	    sizeof(err)) == -1) {
-		minio_fail(r, a, "MinioBucket", path, &st, err);
-		return -1;
+		if (!minio_no_quota(&st)) {
+			minio_fail(r, a, "MinioBucket", path, &st, err);
+			return -1;
+		}
+		/* It answered after its bucket check: the bucket is there. */
+		minio_outcome(r, a, "MinioBucket", path, "unchanged",
+		    MINIO_NO_QUOTA, 200, hash);
+		return 0;
 	}
-	if (exists && row_current(rows, path, hash)) {
+	if (exists && have == want) {
 		minio_outcome(r, a, "MinioBucket", path, "unchanged", "", 200,
 		    hash);
 		return 0;
 	}
+	msg[0] = '\0';
+	outcome = exists ? "updated" : "created";
+	if (applied_before(rows, path, hash)) {
+		if (!exists)
+			snprintf(what, sizeof(what), "bucket %s was deleted",
+			    bucket);
+		else
+			snprintf(what, sizeof(what), "the hard quota of bucket %s "
+			    "was %s, meduse's is %s", bucket, have > 0 ?
+			    units_format_bytes((int64_t)have, hb, sizeof(hb)) :
+			    "none", want > 0 ? units_format_bytes((int64_t)want,
+			    wb, sizeof(wb)) : "none");
+		drift_message(r, msg, sizeof(msg), what, exists ? "restored" :
+		    "made again, empty");
+		outcome = "restored";
+	}
 	if (r->plan) {
 		minio_outcome(r, a, "MinioBucket", path, exists ? "update" :
-		    "create", "", 200, NULL);
+		    "create", msg, 200, NULL);
 		return 0;
 	}
 	if (!exists && minio_bucket_create(r->minio, bucket, &created, &st,
@@ -352,13 +459,15 @@ minio_bucket(struct reconcile *r, const struct account *a, json_t *rows,
 		minio_fail(r, a, "MinioBucket", path, &st, err);
 		return -1;
 	}
-	if (minio_bucket_quota(r->minio, bucket, a->quota.storage_bytes > 0 ?
-	    (uint64_t)a->quota.storage_bytes : 0, &st, err, sizeof(err)) == -1) {
-		minio_fail(r, a, "MinioBucket", path, &st, err);
-		return -1;
+	if (minio_bucket_quota(r->minio, bucket, want, &st, err,
+	    sizeof(err)) == -1) {
+		if (!minio_no_quota(&st)) {
+			minio_fail(r, a, "MinioBucket", path, &st, err);
+			return -1;
+		}
+		snprintf(msg, sizeof(msg), "%s", MINIO_NO_QUOTA);
 	}
-	minio_outcome(r, a, "MinioBucket", path, exists ? "updated" : "created",
-	    "", 200, hash);
+	minio_outcome(r, a, "MinioBucket", path, outcome, msg, 200, hash);
 	return 0;
 }
 
@@ -378,14 +487,21 @@ attached(json_t *u, const char *policy)
 	return false;
 }
 
+/*
+ * The policy, read back each pass and compared by meaning with meduse's
+ * (MinIO gives its sets back in any order), and its attachment to the
+ * user, from the pass's listing.
+ */
 static void
 minio_policy(struct reconcile *r, const struct account *a, json_t *rows,
     const char *user, const char *bucket)
 {
 	struct minio_status st = { 0, "" };
 	char path[128], policy[NAME_MAX_LEN + 16], err[512], hash[65], *s = NULL;
-	json_t *doc;
-	bool current, isattached;
+	char what[256], msg[384];
+	json_t *doc, *have = NULL;
+	const char *outcome;
+	bool same, isattached;
 
 	snprintf(policy, sizeof(policy), "meduse-%s", a->name);
 	snprintf(path, sizeof(path), MINIO_PATH "/policies/%s", policy);
@@ -396,33 +512,52 @@ minio_policy(struct reconcile *r, const struct account *a, json_t *rows,
 		    1, NULL);
 		goto out;
 	}
-	current = row_current(rows, path, hash);
+	if (minio_policy_info(r->minio, policy, &have, &st, err,
+	    sizeof(err)) == -1) {
+		minio_fail(r, a, "MinioPolicy", path, &st, err);
+		goto out;
+	}
+	same = have != NULL && minio_policy_same(have, doc);
 	isattached = attached(json_object_get(r->musers, user), policy);
-	if (current && isattached) {
+	if (same && isattached) {
 		minio_outcome(r, a, "MinioPolicy", path, "unchanged", "", 200,
 		    hash);
 		goto out;
 	}
+	msg[0] = '\0';
+	outcome = have != NULL ? "updated" : "created";
+	if (applied_before(rows, path, hash)) {
+		if (have == NULL)
+			snprintf(what, sizeof(what), "policy %s was deleted",
+			    policy);
+		else
+			snprintf(what, sizeof(what), "policy %s %s%s%s%s", policy,
+			    same ? "" : "differed from meduse's", !same &&
+			    !isattached ? " and " : "", isattached ? "" :
+			    "was detached from user ", isattached ? "" : user);
+		drift_message(r, msg, sizeof(msg), what, "restored");
+		outcome = "restored";
+	}
 	if (r->plan) {
-		minio_outcome(r, a, "MinioPolicy", path, json_object_get(rows,
-		    path) ? "update" : "create", "", 200, NULL);
+		minio_outcome(r, a, "MinioPolicy", path, have != NULL ? "update" :
+		    "create", msg, 200, NULL);
 		goto out;
 	}
-	if (!current && minio_policy_add(r->minio, policy, doc, &st, err,
+	if (!same && minio_policy_add(r->minio, policy, doc, &st, err,
 	    sizeof(err)) == -1) {
 		minio_fail(r, a, "MinioPolicy", path, &st, err);
 		goto out;
 	}
-	if (minio_policy_attach(r->minio, user, policy, &st, err,
+	if (!isattached && minio_policy_attach(r->minio, user, policy, &st, err,
 	    sizeof(err)) == -1) {
 		minio_fail(r, a, "MinioPolicy", path, &st, err);
 		goto out;
 	}
-	minio_outcome(r, a, "MinioPolicy", path, json_object_get(rows, path) ?
-	    "updated" : "created", "", 200, hash);
+	minio_outcome(r, a, "MinioPolicy", path, outcome, msg, 200, hash);
 out:
 	free(s);
 	json_decref(doc);
+	json_decref(have);
 }
 
 void

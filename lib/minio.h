@@ -11,8 +11,9 @@
  * never logged.  Errors carry MinIO's own Code and Message.
  *
  * minio.c opens and sends, minio_admin.c and minio_s3.c name the calls,
- * minio_error.c reads MinIO's answers (untrusted, fuzzed), minio_name.c
- * holds the naming rules and makes secret keys.  Nothing here exits.
+ * minio_error.c reads MinIO's errors and listings and minio_read.c its
+ * policies and quotas (untrusted, fuzzed), minio_name.c holds the naming
+ * rules and makes secret keys.  Nothing here exits.
  */
 #ifndef MEDUSE_MINIO_H
 #define MEDUSE_MINIO_H
@@ -35,6 +36,7 @@
 #define MINIO_ACCESS_MIN	3	/* MinIO refuses shorter access keys */
 #define MINIO_KEY_MAX		1024	/* bytes of an S3 object key */
 #define MINIO_LIST_MAX		1000	/* keys in one ListObjectsV2 page */
+#define MINIO_ANSWER_MAX	(1024 * 1024)	/* bytes of a policy or quota read */
 #define MINIO_DEFAULT_REGION	"us-east-1"
 
 struct minio;
@@ -131,6 +133,21 @@ int	minio_policy_detach(struct minio *m, const char *user,
  * support quotas (a single drive) refuse with a Code, e.g. NotImplemented. */
 int	minio_bucket_quota(struct minio *m, const char *bucket, uint64_t bytes,
 	    struct minio_status *st, char *err, size_t errlen);
+/*
+ * The canned policy name as MinIO holds it (info-canned-policy): *doc is
+ * its document, the caller's; NULL, and 0 returned, when there is no such
+ * policy.
+ */
+int	minio_policy_info(struct minio *m, const char *name, json_t **doc,
+	    struct minio_status *st, char *err, size_t errlen);
+/*
+ * The hard quota on bucket that MinIO enforces (get-bucket-quota), in
+ * bytes; 0 when none.  *exists is false, and 0 returned, when there is no
+ * such bucket: the read also stands for a HEAD.
+ */
+int	minio_bucket_quota_get(struct minio *m, const char *bucket,
+	    bool *exists, uint64_t *bytes, struct minio_status *st, char *err,
+	    size_t errlen);
 
 /* minio_s3.c: S3 calls, signed for the configured region. */
 /* *created is false when the bucket was already ours. */
@@ -179,6 +196,32 @@ struct minio_list {
 int	minio_list_parse(const char *body, size_t len, struct minio_list *out,
 	    char *err, size_t errlen);
 void	minio_list_free(struct minio_list *l);
+
+/* minio_read.c: what those reads answer, untrusted: pure, bounded, fuzzed. */
+/*
+ * A canned policy's document: the policy JSON itself (info-canned-policy's
+ * answer) or madmin's PolicyInfo {"PolicyName", "Policy"} (its answer with
+ * v=2), whose PolicyName must then be name (NULL: any).  An object whose
+ * Statement, when there, is a list of objects.  0 with *doc (the
+ * caller's), or -1 with err.
+ */
+int	minio_policy_parse(const char *body, size_t len, const char *name,
+	    json_t **doc, char *err, size_t errlen);
+/*
+ * Whether two policy documents grant the same as MinIO reads them: the
+ * statements and the sets in them (Action, NotAction, Resource,
+ * NotResource; a string is a set of one) in any order and without repeats,
+ * empty fields (Condition, ...) as absent, labels (Sid, ID) left out.  False
+ * if either is not a policy.
+ */
+bool	minio_policy_same(const json_t *a, const json_t *b);
+/*
+ * madmin's BucketQuota as get-bucket-quota answers it ("null": none set):
+ * *bytes is the hard quota MinIO enforces ("size", else the older "quota",
+ * when "quotatype" is "hard"), 0 when none.  -1 with err when it is not one.
+ */
+int	minio_quota_parse(const char *body, size_t len, uint64_t *bytes,
+	    char *err, size_t errlen);
 
 /* minio_name.c: naming rules and secrets; libc only (the config uses it). */
 /* An S3 bucket name as MinIO checks it strictly, and AWS's reserved forms. */

@@ -5,7 +5,8 @@
  * carry a secret or that MinIO expects encrypted are sealed with madmin's
  * EncryptData; list-users answers sealed.  Trust boundary: names are ours
  * (checked here before they reach a query string), answers are MinIO's and
- * parsed strictly.  A user's secret key is put in a body on the stack and
+ * parsed strictly (a policy's document and a bucket's quota, which a pass
+ * reads to find changes made by hand, in minio_read.c).  A user's secret key is put in a body on the stack and
  * wiped once sealed; it is never logged.
  */
 #include <inttypes.h>
@@ -67,6 +68,39 @@ minio_admin_already(const struct minio_status *st, const char *const *codes)
 		if (strcmp(st->code, *codes) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * METHOD op?key=value without a body, about a thing MinIO may not have
+ * (key: accessKey, name of a policy, or bucket; value checked as such): 1
+ * when it answered (*text, unless NULL: the answer, the caller's), 0 when
+ * it said there is no such thing (404 with the Code gone), -1 otherwise.
+ */
+static int
+minio_admin_maybe(struct minio *m, const char *method, const char *op,
+    const char *key, const char *value, const char *gone,
+    struct minio_status *st, char **text, size_t *len, char *err,
+    size_t errlen)
+{
+	const char *const codes[] = { gone, NULL };
+	const struct sigv4_pair q[] = { { key, value } };
+	struct minio_status mine;
+
+	if (st == NULL)
+		st = &mine;
+	memset(st, 0, sizeof(*st));
+	if ((strcmp(key, "bucket") == 0 ? minio_bucket_check(value, err,
+	    errlen) : minio_admin_name(strcmp(key, "accessKey") == 0 ? "user" :
+	    "policy", value, err, errlen)) == -1)
+		return -1;
+	if (minio_admin_call(m, method, op, q, 1, NULL, 0, NULL, st, text, len,
+	    err, errlen) == 0)
+		return 1;
+	if (st->status == 404 && minio_admin_already(st, codes)) {
+		err[0] = '\0';
+		return 0;
+	}
+	return -1;
 }
 
 /* Parses a plain JSON answer; NULL with err when it is not an object. */
@@ -146,23 +180,8 @@ int
 minio_user_remove(struct minio *m, const char *user,
     struct minio_status *st, char *err, size_t errlen)
 {
-	static const char *const gone[] = { "XMinioAdminNoSuchUser", NULL };
-	const struct sigv4_pair q[] = { { "accessKey", user } };
-	struct minio_status mine;
-
-	if (st == NULL)
-		st = &mine;
-	memset(st, 0, sizeof(*st));
-	if (minio_admin_name("user", user, err, errlen) == -1)
-		return -1;
-	if (minio_admin_call(m, "DELETE", "/remove-user", q, 1, NULL, 0, NULL,
-	    st, NULL, NULL, err, errlen) == 0)
-		return 0;
-	if (st->status == 404 && minio_admin_already(st, gone)) {
-		err[0] = '\0';
-		return 0;
-	}
-	return -1;
+	return minio_admin_maybe(m, "DELETE", "/remove-user", "accessKey", user,
+	    "XMinioAdminNoSuchUser", st, NULL, NULL, err, errlen) == -1 ? -1 : 0;
 }
 
 int
@@ -244,23 +263,9 @@ int
 minio_policy_remove(struct minio *m, const char *name,
     struct minio_status *st, char *err, size_t errlen)
 {
-	static const char *const gone[] = { "XMinioAdminNoSuchPolicy", NULL };
-	const struct sigv4_pair q[] = { { "name", name } };
-	struct minio_status mine;
-
-	if (st == NULL)
-		st = &mine;
-	memset(st, 0, sizeof(*st));
-	if (minio_admin_name("policy", name, err, errlen) == -1)
-		return -1;
-	if (minio_admin_call(m, "DELETE", "/remove-canned-policy", q, 1, NULL,
-	    0, NULL, st, NULL, NULL, err, errlen) == 0)
-		return 0;
-	if (st->status == 404 && minio_admin_already(st, gone)) {
-		err[0] = '\0';
-		return 0;
-	}
-	return -1;
+	return minio_admin_maybe(m, "DELETE", "/remove-canned-policy", "name",
+	    name, "XMinioAdminNoSuchPolicy", st, NULL, NULL, err, errlen) == -1 ?
+	    -1 : 0;
 }
 
 /*
@@ -351,4 +356,47 @@ minio_bucket_quota(struct minio *m, const char *bucket, uint64_t bytes,
 	    ",\"quotatype\":\"hard\"}", bytes, bytes);
 	return minio_admin_call(m, "PUT", "/set-bucket-quota", q, 1, body,
 	    strlen(body), "application/json", st, NULL, NULL, err, errlen);
+}
+
+/*
+ * GET info-canned-policy?name=N without v: the policy JSON itself, which
+ * every MinIO answers (v=2, since 2022, wraps it in a PolicyInfo; the
+ * parser takes that too, should it become the default as MinIO announces).
+ */
+int
+minio_policy_info(struct minio *m, const char *name, json_t **doc,
+    struct minio_status *st, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*doc = NULL;
+	if ((rc = minio_admin_maybe(m, "GET", "/info-canned-policy", "name",
+	    name, "XMinioAdminNoSuchPolicy", st, &text, &len, err,
+	    errlen)) == 1)
+		rc = minio_policy_parse(text, len, name, doc, err, errlen);
+	free(text);
+	return rc;
+}
+
+/* GET get-bucket-quota?bucket=B: MinIO looks for the bucket first and
+ * answers NoSuchBucket, in JSON, when it is not there. */
+int
+minio_bucket_quota_get(struct minio *m, const char *bucket, bool *exists,
+    uint64_t *bytes, struct minio_status *st, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*exists = false;
+	*bytes = 0;
+	if ((rc = minio_admin_maybe(m, "GET", "/get-bucket-quota", "bucket",
+	    bucket, "NoSuchBucket", st, &text, &len, err, errlen)) == 1) {
+		*exists = true;
+		rc = minio_quota_parse(text, len, bytes, err, errlen);
+	}
+	free(text);
+	return rc;
 }

@@ -8,6 +8,9 @@
 #       minio.credentials_file takes).  Sets MINIO_URL, MINIO_CONTROL,
 #       MINIO_FAKE_PID and MINIO_KEY (ACCESS:SECRET, for minio_call).  Its log
 #       is $T/minio-fake.log.  ARGS go to minio_fake.py (e.g. --region eu-1).
+#   minio_conf [LINE...]         appends to $CONF a minio: section for the fake
+#       (endpoint, credentials_file, bucket_prefix lab-) with each LINE added
+#       to it, e.g. minio_conf "shared_read: [datasets]" "region: eu-1"
 #   minio_ctl PATH               GET a control path (/fake/state, /fake/audit)
 #   minio_post PATH JSON         POST JSON to a control path (fails the test on error)
 #   minio_fault MODE [JSON-EXTRA]  down|error|hang|slow|none, e.g.
@@ -49,6 +52,15 @@ start_minio_fake() {
 	export MINIO_URL MINIO_KEY
 	coproc MINIO_DO { /usr/bin/python3 "$MINIO_CALL" serve 2>>"$T/minio-call.log"; }
 	_pids+=("$MINIO_DO_PID")
+}
+
+minio_conf() {
+	local l
+	{
+		printf 'minio:\n  endpoint: %s\n  credentials_file: %s\n  bucket_prefix: lab-\n' \
+			"$MINIO_URL" "$T/minio-credentials"
+		for l in "$@"; do printf '  %s\n' "$l"; done
+	} >>"$CONF"
 }
 
 minio_ctl() {

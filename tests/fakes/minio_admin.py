@@ -13,6 +13,7 @@ audit entry) with the state locked and returns (status, body, content type).
 """
 
 import json
+import random
 import time
 
 import madmin_crypt
@@ -216,6 +217,35 @@ def remove_canned_policy(c):
     return 200, b"", None      # an unknown policy is "already deleted"
 
 
+def policy_json(doc):
+    """A stored policy as MinIO writes it back (minio/pkg policy.Policy and
+    Statement, marshalled by encoding/json): "ID" only when set, "Version",
+    "Statement"; in each statement "Sid" and "Condition" only when set, and
+    the action and resource sets as lists in no fixed order (ActionSet and
+    ResourceSet are Go maps: shuffled here too), without repeats; repeated
+    statements dropped (Policy.UnmarshalJSON's dropDuplicateStatements)."""
+    out = {"ID": doc["ID"]} if doc.get("ID") else {}
+    out["Version"] = doc.get("Version", "")
+    out["Statement"], seen = [], set()
+    for st in doc.get("Statement") or []:
+        s = {"Sid": st["Sid"]} if st.get("Sid") else {}
+        s["Effect"] = st["Effect"]
+        key = [st["Effect"], json.dumps(st.get("Condition"), sort_keys=True)]
+        for k in ("Action", "NotAction", "Resource", "NotResource"):
+            v = st.get(k) or []
+            v = sorted(set([v] if isinstance(v, str) else v))
+            key.append(v)
+            if v:
+                random.shuffle(v)
+                s[k] = v
+        if st.get("Condition"):
+            s["Condition"] = st["Condition"]
+        if json.dumps(key) not in seen:
+            seen.add(json.dumps(key))
+            out["Statement"].append(s)
+    return out
+
+
 def info_canned_policy(c):
     st, name = c.st, c.q["name"]
     need_root(c)
@@ -224,10 +254,11 @@ def info_canned_policy(c):
         raise MinioError("AdminNoSuchPolicy", NO_POLICY)
     v = c.q.get("v", "")
     if v == "2":
-        out = {"PolicyName": name, "Policy": p["doc"], "CreateDate": gotime(p["created"]),
+        out = {"PolicyName": name, "Policy": policy_json(p["doc"]),
+               "CreateDate": gotime(p["created"]),
                "UpdateDate": gotime(p["updated"])}
     elif v == "":
-        out = p["doc"]
+        out = policy_json(p["doc"])
     else:
         raise MinioError("InternalError", "invalid version parameter 'v' supplied")
     return 200, json.dumps(out, indent=1).encode(), JSON
@@ -235,7 +266,7 @@ def info_canned_policy(c):
 
 def list_canned_policies(c):
     need_root(c)
-    out = {n: p["doc"] for n, p in sorted(c.st.policies.items())}
+    out = {n: policy_json(p["doc"]) for n, p in sorted(c.st.policies.items())}
     return 200, (json.dumps(out) + "\n").encode(), JSON
 
 
@@ -330,6 +361,10 @@ def bucket_of(c):
 def get_bucket_quota(c):
     need_root(c)
     b = bucket_of(c)
+    # A MinIO gateway (NAS or S3, removed in 2022) had no bucket metadata:
+    # GetQuotaConfig said NotImplemented, in JSON, after the bucket check.
+    if c.st.no_bucket_quota:
+        raise MinioError("NotImplemented")
     # No quota set: meta.quotaConfig is nil and MinIO answers "null".
     return 200, json.dumps(b["quota"]).encode(), JSON
 
@@ -353,6 +388,9 @@ def set_bucket_quota(c):
     if (q.get("quota") or 0) > 0 and q.get("quotatype") != "hard":
         c.entry["body_error"] = "Invalid quota config"
         raise MinioError("InternalError", xml=True)
+    # The gateway's metadata Update: NotImplemented, in XML.
+    if c.st.no_bucket_quota:
+        raise MinioError("NotImplemented", xml=True)
     out = {k: q.get(k) or 0 for k in ("quota", "size", "rate", "requests")}
     if q.get("quotatype"):
         out["quotatype"] = q["quotatype"]

@@ -62,6 +62,7 @@ class State:
         self.lock = threading.RLock()
         self.root_key, self.root_secret, self.region = a.access_key, a.secret_key, a.region
         self.response_ids = a.response_ids
+        self.no_bucket_quota = a.no_bucket_quota
         t = time.time()
         self.users = {}     # name -> {secret, status, policies, policy_updated, updated}
         self.policies = {n: {"doc": d, "builtin": True, "overridden": False,
@@ -541,6 +542,9 @@ def main():
     ap.add_argument("--secret-key", required=True, help="root (admin) secret key")
     ap.add_argument("--region", default="us-east-1",
                     help="server region that S3 signatures must use (default us-east-1)")
+    ap.add_argument("--no-bucket-quota", action="store_true",
+                    help="answer bucket quota calls NotImplemented, as a MinIO "
+                    "gateway (NAS or S3) did")
     ap.add_argument("--response-ids", default="0,1",
                     help="madmin ids used in turn for encrypted answers (default 0,1)")
     fakelib.add_ready_args(ap, "write MINIO_URL=/MINIO_CONTROL= lines here once serving")

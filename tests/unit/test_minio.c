@@ -530,6 +530,223 @@ test_list_parse(void **state)
 	}
 }
 
+/* The policy meduse sends, for the comparisons below. */
+static json_t *
+ours_policy(void)
+{
+	json_t *doc = json_pack("{s:s, s:[{s:s, s:[sss], s:[s]}, {s:s, "
+	    "s:[ss], s:[s]}]}", "Version", "2012-10-17", "Statement",
+	    "Effect", "Allow", "Action", "s3:ListBucket", "s3:GetBucketLocation",
+	    "s3:ListBucketMultipartUploads", "Resource", "arn:aws:s3:::lab-alice",
+	    "Effect", "Allow", "Action", "s3:GetObject", "s3:PutObject",
+	    "Resource", "arn:aws:s3:::lab-alice/*");
+
+	assert_non_null(doc);
+	return doc;
+}
+
+static json_t *
+parsed_policy(const char *text)
+{
+	char err[256];
+	json_t *doc;
+
+	if (minio_policy_parse(text, strlen(text), "meduse-alice", &doc, err,
+	    sizeof(err)) != 0)
+		fail_msg("%s: %s", text, err);
+	return doc;
+}
+
+static void
+test_policy_parse(void **state)
+{
+	/* As MinIO writes it back: indented, sets in any order. */
+	const char *plain = "{\n \"Version\": \"2012-10-17\",\n \"Statement\": [\n"
+	    "  {\n   \"Effect\": \"Allow\",\n   \"Action\": [\n    \"s3:PutObject\","
+	    "\n    \"s3:GetObject\"\n   ],\n   \"Resource\": [\n    "
+	    "\"arn:aws:s3:::lab-alice/*\"\n   ]\n  }\n ]\n}";
+	char err[256], *big;
+	json_t *doc;
+
+	(void)state;
+	doc = parsed_policy(plain);
+	assert_int_equal(json_array_size(json_object_get(doc, "Statement")), 1);
+	json_decref(doc);
+	/* madmin's PolicyInfo (v=2): its Policy, for the policy asked for. */
+	doc = parsed_policy("{\"PolicyName\":\"meduse-alice\",\"Policy\":{"
+	    "\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\","
+	    "\"Action\":\"s3:*\",\"Resource\":\"*\"}]},\"CreateDate\":"
+	    "\"2026-01-01T00:00:00Z\"}");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(doc, "Statement"), 0), "Effect")), "Deny");
+	json_decref(doc);
+	/* Go's nil slice of statements. */
+	doc = parsed_policy("{\"Version\":\"2012-10-17\",\"Statement\":null}");
+	json_decref(doc);
+
+	static const char *const bad[] = {
+		"", "null", "[]", "\"x\"", "{", "{}x", "{\"Statement\":{}}",
+		"{\"Statement\":\"s\"}", "{\"Statement\":[1]}",
+		"{\"Statement\":[],\"Statement\":[]}",
+		"{\"PolicyName\":\"meduse-bob\",\"Policy\":{\"Statement\":[]}}",
+		"{\"PolicyName\":\"meduse-alice\"}",
+		"{\"PolicyName\":\"meduse-alice\",\"Policy\":[]}",
+		"{\"Version\":\"\\u0000\",\"Statement\":[]}",
+		"\x1b[31m{\"Statement\":[]}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		doc = (json_t *)1;
+		if (minio_policy_parse(bad[i], strlen(bad[i]), "meduse-alice", &doc,
+		    err, sizeof(err)) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_null(doc);
+		assert_non_null(strstr(err, "info-canned-policy: "));
+		/* The answer is never quoted. */
+		assert_null(strchr(err, '\x1b'));
+	}
+	assert_int_equal(minio_policy_parse("{\"Statement\":[]}\0",
+	    sizeof("{\"Statement\":[]}\0") - 1, NULL, &doc, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "NUL"));
+	big = malloc(MINIO_ANSWER_MAX + 2);
+	assert_non_null(big);
+	memset(big, ' ', MINIO_ANSWER_MAX + 1);
+	memcpy(big, "{\"Statement\":[]}", 16);
+	assert_int_equal(minio_policy_parse(big, MINIO_ANSWER_MAX + 1, NULL, &doc,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too long"));
+	assert_int_equal(minio_policy_parse(big, MINIO_ANSWER_MAX, NULL, &doc,
+	    err, sizeof(err)), 0);
+	json_decref(doc);
+	free(big);
+}
+
+static void
+test_policy_same(void **state)
+{
+	json_t *ours = ours_policy(), *doc;
+
+	(void)state;
+	assert_true(minio_policy_same(ours, ours));
+	/* What MinIO gives back: the same grants, written otherwise. */
+	static const char *const same[] = {
+		/* statements and sets in another order, a set of one a string */
+		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+		"\"Action\":[\"s3:PutObject\",\"s3:GetObject\"],\"Resource\":"
+		"\"arn:aws:s3:::lab-alice/*\"},{\"Effect\":\"Allow\",\"Action\":["
+		"\"s3:ListBucketMultipartUploads\",\"s3:ListBucket\","
+		"\"s3:GetBucketLocation\"],\"Resource\":[\"arn:aws:s3:::lab-alice\"]}]}",
+		/* repeats, labels and empty fields */
+		"{\"ID\":\"x\",\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"a\","
+		"\"Effect\":\"Allow\",\"Action\":[\"s3:ListBucket\","
+		"\"s3:GetBucketLocation\",\"s3:ListBucket\","
+		"\"s3:ListBucketMultipartUploads\"],\"Resource\":["
+		"\"arn:aws:s3:::lab-alice\"],\"Condition\":{},\"NotAction\":[]},"
+		"{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"s3:PutObject\"],"
+		"\"Resource\":[\"arn:aws:s3:::lab-alice/*\"],\"Sid\":\"\"},"
+		"{\"Effect\":\"Allow\",\"Action\":[\"s3:PutObject\",\"s3:GetObject\"],"
+		"\"Resource\":[\"arn:aws:s3:::lab-alice/*\"]}]}",
+	};
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		doc = parsed_policy(same[i]);
+		if (!minio_policy_same(doc, ours) || !minio_policy_same(ours, doc))
+			fail_msg("not the same: %s", same[i]);
+		json_decref(doc);
+	}
+	/* Grants more, less or otherwise. */
+	static const char *const differ[] = {
+		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+		"\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::*\"}]}",
+		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+		"\"Action\":[\"s3:GetObject\",\"s3:PutObject\"],\"Resource\":["
+		"\"arn:aws:s3:::lab-alice/*\"]}]}",
+		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+		"\"Action\":[\"s3:GetObject\",\"s3:PutObject\",\"s3:DeleteBucket\"],"
+		"\"Resource\":[\"arn:aws:s3:::lab-alice/*\"]},{\"Effect\":\"Allow\","
+		"\"Action\":[\"s3:ListBucket\",\"s3:GetBucketLocation\","
+		"\"s3:ListBucketMultipartUploads\"],\"Resource\":["
+		"\"arn:aws:s3:::lab-alice\"]}]}",
+		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+		"\"Action\":[\"s3:GetObject\",\"s3:PutObject\"],\"NotResource\":["
+		"\"arn:aws:s3:::lab-alice/*\"]},{\"Effect\":\"Allow\",\"Action\":["
+		"\"s3:ListBucket\",\"s3:GetBucketLocation\","
+		"\"s3:ListBucketMultipartUploads\"],\"Resource\":["
+		"\"arn:aws:s3:::lab-alice\"]}]}",
+		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+		"\"Action\":[\"s3:GetObject\",\"s3:PutObject\"],\"Resource\":["
+		"\"arn:aws:s3:::lab-alice/*\"],\"Condition\":{\"IpAddress\":{"
+		"\"aws:SourceIp\":\"10.0.0.0/8\"}}},{\"Effect\":\"Allow\",\"Action\":["
+		"\"s3:ListBucket\",\"s3:GetBucketLocation\","
+		"\"s3:ListBucketMultipartUploads\"],\"Resource\":["
+		"\"arn:aws:s3:::lab-alice\"]}]}",
+		"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\","
+		"\"s3:PutObject\"],\"Resource\":[\"arn:aws:s3:::lab-alice/*\"]},{"
+		"\"Effect\":\"Allow\",\"Action\":[\"s3:ListBucket\","
+		"\"s3:GetBucketLocation\",\"s3:ListBucketMultipartUploads\"],"
+		"\"Resource\":[\"arn:aws:s3:::lab-alice\"]}]}",
+		"{\"Version\":\"2012-10-17\",\"Statement\":[]}",
+		/* a set that is not one of strings is no policy */
+		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+		"\"Action\":[\"s3:GetObject\",1],\"Resource\":\"*\"}]}",
+	};
+	for (size_t i = 0; i < sizeof(differ) / sizeof(differ[0]); i++) {
+		doc = parsed_policy(differ[i]);
+		if (minio_policy_same(doc, ours) || minio_policy_same(ours, doc))
+			fail_msg("the same: %s", differ[i]);
+		json_decref(doc);
+	}
+	assert_false(minio_policy_same(ours, NULL));
+	assert_false(minio_policy_same(NULL, NULL));
+	json_decref(ours);
+}
+
+static void
+test_quota_parse(void **state)
+{
+	static const struct {
+		const char	*body;
+		uint64_t	 bytes;
+	} good[] = {
+		{ "null", 0 },
+		/* madmin v3: the older "quota" too */
+		{ "{\"quota\":5,\"size\":214748364800,\"rate\":0,\"requests\":0,"
+		    "\"quotatype\":\"hard\"}", 214748364800ULL },
+		{ "{\"quota\":5,\"size\":0,\"quotatype\":\"hard\"}", 5 },
+		/* madmin v4 */
+		{ "{\"size\":10,\"rate\":0,\"requests\":0,\"quotatype\":\"hard\"}",
+		    10 },
+		/* not enforced: no type, or one MinIO no longer has */
+		{ "{\"quota\":0,\"size\":10,\"rate\":0,\"requests\":0}", 0 },
+		{ "{\"size\":10,\"quotatype\":\"fifo\"}", 0 },
+		{ "{\"size\":null,\"quotatype\":null}", 0 },
+		{ "{\"size\":7,\"quotatype\":\"hard\",\"later\":[1]}", 7 },
+	};
+	static const char *const bad[] = {
+		"", "[]", "\"hard\"", "1", "{", "{\"size\":-1}", "{\"size\":\"10\"}",
+		"{\"size\":1.5}", "{\"quota\":true}", "{\"quotatype\":1}",
+		"{\"size\":1,\"size\":2}", "{\"size\":18446744073709551616}",
+		"null null",
+	};
+	uint64_t bytes;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (minio_quota_parse(good[i].body, strlen(good[i].body), &bytes,
+		    err, sizeof(err)) != 0)
+			fail_msg("%s: %s", good[i].body, err);
+		assert_int_equal(bytes, good[i].bytes);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bytes = 1;
+		if (minio_quota_parse(bad[i], strlen(bad[i]), &bytes, err,
+		    sizeof(err)) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_int_equal(bytes, 0);
+		assert_non_null(strstr(err, "get-bucket-quota: "));
+	}
+}
+
 /* --- requests, against a recording listener ----------------------------- */
 
 #define CAP_MAX		16
@@ -990,6 +1207,96 @@ test_request_s3(void **state)
 	cap_free(&c2);
 }
 
+/* The reads a pass makes to find changes made by hand. */
+static void
+test_request_reads(void **state)
+{
+	struct cap c = {
+		.ans = {
+			{ 200, "{\n \"Version\": \"2012-10-17\",\n \"Statement\": [\n"
+			    "  {\n   \"Effect\": \"Allow\",\n   \"Action\": [\n"
+			    "    \"s3:GetObject\"\n   ],\n   \"Resource\": [\n"
+			    "    \"arn:aws:s3:::lab-alice/*\"\n   ]\n  }\n ]\n}", 0,
+			    NULL },
+			{ 404, "{\"Code\":\"XMinioAdminNoSuchPolicy\",\"Message\":"
+			    "\"The canned policy does not exist.\"}", 0, NULL },
+			{ 200, "<html>login</html>", 0, NULL },
+			{ 200, "{\"quota\":0,\"size\":1073741824,\"rate\":0,"
+			    "\"requests\":0,\"quotatype\":\"hard\"}", 0, NULL },
+			{ 200, "null", 0, NULL },
+			{ 404, "{\"Code\":\"NoSuchBucket\",\"Message\":\"The "
+			    "specified bucket does not exist\",\"BucketName\":"
+			    "\"lab-alice\"}", 0, NULL },
+			{ 403, "{\"Code\":\"AccessDenied\",\"Message\":\"Access "
+			    "Denied.\"}", 0, NULL },
+		},
+		.nans = 7,
+	};
+	struct minio_status st;
+	struct minio *m;
+	json_t *doc, *want;
+	char err[512];
+	uint64_t bytes;
+	bool exists;
+
+	(void)state;
+	cap_start(&c);
+	m = cap_open(&c, "eu-lab-1");
+	assert_int_equal(minio_policy_info(m, "meduse-alice", &doc, &st, err,
+	    sizeof(err)), 0);
+	want = json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "Version", "2012-10-17",
+	    "Statement", "Effect", "Allow", "Action", "s3:GetObject", "Resource",
+	    "arn:aws:s3:::lab-alice/*");
+	assert_true(minio_policy_same(doc, want));
+	json_decref(want);
+	json_decref(doc);
+	/* No such policy: an answer, not an error. */
+	assert_int_equal(minio_policy_info(m, "meduse-alice", &doc, &st, err,
+	    sizeof(err)), 0);
+	assert_null(doc);
+	assert_string_equal(st.code, "XMinioAdminNoSuchPolicy");
+	/* Something else than a policy: refused, with the 200 it came with. */
+	assert_int_equal(minio_policy_info(m, "meduse-alice", &doc, &st, err,
+	    sizeof(err)), -1);
+	assert_null(doc);
+	assert_int_equal(st.status, 200);
+	assert_non_null(strstr(err, "info-canned-policy: MinIO's answer is not "
+	    "JSON"));
+	assert_int_equal(minio_bucket_quota_get(m, "lab-alice", &exists, &bytes,
+	    &st, err, sizeof(err)), 0);
+	assert_true(exists);
+	assert_int_equal(bytes, 1073741824);
+	assert_int_equal(minio_bucket_quota_get(m, "lab-alice", &exists, &bytes,
+	    &st, err, sizeof(err)), 0);
+	assert_true(exists);
+	assert_int_equal(bytes, 0);
+	/* No such bucket: the read stands for a HEAD. */
+	assert_int_equal(minio_bucket_quota_get(m, "lab-alice", &exists, &bytes,
+	    &st, err, sizeof(err)), 0);
+	assert_false(exists);
+	assert_int_equal(minio_bucket_quota_get(m, "lab-alice", &exists, &bytes,
+	    &st, err, sizeof(err)), -1);
+	assert_int_equal(st.status, 403);
+	assert_string_equal(err, "GET /minio/admin/v3/get-bucket-quota?bucket="
+	    "lab-alice: AccessDenied: Access Denied. (HTTP 403)");
+	/* Names are checked before anything is sent. */
+	assert_int_equal(minio_policy_info(m, "a,b", &doc, &st, err,
+	    sizeof(err)), -1);
+	assert_int_equal(minio_bucket_quota_get(m, "Lab_Alice", &exists, &bytes,
+	    &st, err, sizeof(err)), -1);
+	minio_close(m);
+	cap_stop(&c);
+	assert_int_equal(c.nreq, 7);
+	/* Admin calls: signed with region "", the policy JSON itself (no v). */
+	assert_string_equal(cap_line(&c, 0), "GET /minio/admin/v3/"
+	    "info-canned-policy?name=meduse-alice HTTP/1.1");
+	cap_check_signed(&c, 0, "", false);
+	assert_string_equal(cap_line(&c, 3), "GET /minio/admin/v3/"
+	    "get-bucket-quota?bucket=lab-alice HTTP/1.1");
+	cap_check_signed(&c, 3, "", false);
+	cap_free(&c);
+}
+
 static void
 test_request_empty_bucket(void **state)
 {
@@ -1207,6 +1514,7 @@ test_fake_provision(void **state)
 	struct minio *m;
 	json_t *doc, *pol;
 	size_t len, deleted;
+	uint64_t quota;
 	bool created, exists, more;
 
 	(void)state;
@@ -1225,6 +1533,10 @@ test_fake_provision(void **state)
 	FAKE_OK(minio_policy_add(m, "u-alice", pol, &st, err, sizeof(err)));
 	/* Again: replaced, not refused. */
 	FAKE_OK(minio_policy_add(m, "u-alice", pol, &st, err, sizeof(err)));
+	/* Read back: the same grants (its sets in whatever order). */
+	FAKE_OK(minio_policy_info(m, "u-alice", &doc, &st, err, sizeof(err)));
+	assert_true(minio_policy_same(doc, pol));
+	json_decref(doc);
 	json_decref(pol);
 	FAKE_OK(minio_policy_attach(m, "alice", "u-alice", &st, err,
 	    sizeof(err)));
@@ -1241,8 +1553,15 @@ test_fake_provision(void **state)
 	FAKE_OK(minio_bucket_exists(m, "lab-alice", &exists, &st, err,
 	    sizeof(err)));
 	assert_true(exists);
+	FAKE_OK(minio_bucket_quota_get(m, "lab-alice", &exists, &quota, &st,
+	    err, sizeof(err)));
+	assert_true(exists);
+	assert_int_equal(quota, 0);
 	FAKE_OK(minio_bucket_quota(m, "lab-alice", 200ULL << 30, &st, err,
 	    sizeof(err)));
+	FAKE_OK(minio_bucket_quota_get(m, "lab-alice", &exists, &quota, &st,
+	    err, sizeof(err)));
+	assert_int_equal(quota, 200ULL << 30);
 
 	FAKE_OK(minio_user_list(m, &doc, &st, err, sizeof(err)));
 	assert_string_equal(json_string_value(json_object_get(
@@ -1367,9 +1686,13 @@ main(void)
 		cmocka_unit_test(test_error_parse),
 		cmocka_unit_test(test_xml_next),
 		cmocka_unit_test(test_list_parse),
+		cmocka_unit_test(test_policy_parse),
+		cmocka_unit_test(test_policy_same),
+		cmocka_unit_test(test_quota_parse),
 		cmocka_unit_test(test_request_admin_bodies),
 		cmocka_unit_test(test_request_list_users),
 		cmocka_unit_test(test_request_s3),
+		cmocka_unit_test(test_request_reads),
 		cmocka_unit_test(test_request_empty_bucket),
 		cmocka_unit_test(test_request_errors),
 		cmocka_unit_test(test_endpoint_down),
