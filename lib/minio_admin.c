@@ -6,8 +6,9 @@
  * EncryptData; list-users answers sealed.  Trust boundary: names are ours
  * (checked here before they reach a query string), answers are MinIO's and
  * parsed strictly (a policy's document and a bucket's quota, which a pass
- * reads to find changes made by hand, in minio_read.c).  A user's secret key is put in a body on the stack and
- * wiped once sealed; it is never logged.
+ * reads to find changes made by hand, in minio_read.c).  A user's secret
+ * key is put in a body on the stack and wiped once sealed; it is never
+ * logged.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -10,8 +10,8 @@
  * policy is compared by meaning, not bytes: MinIO keeps a policy parsed
  * (minio/pkg policy.Policy) and writes its action and resource sets back in
  * no fixed order (they are Go maps), without empty fields, and without
- * repeated statements; labels (Sid, ID) grant nothing and are left out.  Pure: no I/O, nothing exits; fuzzed
- * (tests/fuzz/fuzz_minio_read.c).
+ * repeated statements; labels (Sid, ID) grant nothing and are left out.
+ * Pure: no I/O, nothing exits; fuzzed (tests/fuzz/fuzz_minio_read.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -49,8 +49,18 @@ report() {	# report PID RC
 	esac
 	unset "names[$1]" "started[$1]"
 }
-running=0
+# The long tests first (tests/integration/slow-first), then the rest: a
+# long one started last would hold up the end of the run.
+order=()
+while read -r name; do
+	case $name in '#'* | '') continue ;; esac
+	[ -f "$top/tests/integration/$name.sh" ] && order+=("$top/tests/integration/$name.sh")
+done <"$top/tests/integration/slow-first"
 for t in "$top"/tests/integration/t-*.sh; do
+	case " ${order[*]} " in *" $t "*) ;; *) order+=("$t") ;; esac
+done
+running=0
+for t in "${order[@]}"; do
 	name=$(basename "$t" .sh)
 	case "$name" in *"$pattern"*) ;; *) continue ;; esac
 	if [ "$running" -ge "$jobs" ]; then

@@ -18,13 +18,7 @@ command -v sqlite3 >/dev/null || skip "sqlite3 missing"
 start_minio_fake
 minio_call s3 create_bucket '{"Bucket":"datasets"}' >/dev/null
 minio_call s3 put_object '{"Bucket":"datasets","Key":"mnist.csv","Body":"1,2"}' >/dev/null
-cat >>"$CONF" <<EOC
-minio:
-  endpoint: $MINIO_URL
-  credentials_file: $T/minio-credentials
-  bucket_prefix: lab-
-  shared_read: [datasets]
-EOC
+minio_conf "shared_read: [datasets]"
 kube_accountd "reconcile_interval: 0"
 mkkey alice
 mkkey bob

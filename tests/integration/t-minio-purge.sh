@@ -12,12 +12,7 @@
 command -v sqlite3 >/dev/null || skip "sqlite3 missing"
 # shellcheck disable=SC2119  # no extra arguments
 start_minio_fake
-cat >>"$CONF" <<EOC
-minio:
-  endpoint: $MINIO_URL
-  credentials_file: $T/minio-credentials
-  bucket_prefix: lab-
-EOC
+minio_conf
 kube_accountd "reconcile_interval: 0"
 mkkey carol
 mkkey dan

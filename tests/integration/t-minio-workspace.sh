@@ -35,14 +35,7 @@ minio_call --region "$REGION" s3 create_bucket \
 expect_in "$T/out" 'HTTP 200'
 minio_call --region "$REGION" s3 put_object '{"Bucket":"datasets","Key":"mnist.csv","Body":"label,pixel0\n7,0\n"}' >"$T/out"
 expect_in "$T/out" 'HTTP 200'
-cat >>"$CONF" <<EOC
-minio:
-  endpoint: $MINIO_URL
-  credentials_file: $T/minio-credentials
-  region: $REGION
-  bucket_prefix: lab-
-  shared_read: [datasets]
-EOC
+minio_conf "region: $REGION" "shared_read: [datasets]"
 kube_accountd "reconcile_interval: 0"
 mkkey alice
 mkkey bob
