@@ -156,7 +156,7 @@ check-plain:
 check-san:
 	$(MAKE) -j$(NPROC) BUILD=build/san SAN=1 tests
 	tests/run-unit.sh build/san
-	tests/run-integration.sh build/san
+	MEDUSE_SAN=1 tests/run-integration.sh build/san
 
 check: deps
 	$(MAKE) check-plain

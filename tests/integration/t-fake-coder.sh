@@ -6,6 +6,7 @@
 # a workspace pod that appears in the Kubernetes fake with the official
 # template's labels while the workspace runs, and recorded usage reports.
 # Driven with curl only, so a lenient fake cannot hide a client's mistake.
+# Runs none of meduse's binaries: the sanitizer pass (MEDUSE_SAN) skips it.
 . "$MEDUSE_TOP/tests/integration/lib.sh"
 . "$TOP/tests/fakes/kube-lib.sh"
 . "$TOP/tests/fakes/coder-lib.sh"

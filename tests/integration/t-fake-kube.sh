@@ -4,6 +4,7 @@
 # apply with field managers and conflicts, objects checked against the
 # official client's models, and faults (500, 429, down, slow) on request.
 # Driven with curl only, so a lenient fake cannot hide a client's mistake.
+# Runs none of meduse's binaries: the sanitizer pass (MEDUSE_SAN) skips it.
 . "$MEDUSE_TOP/tests/integration/lib.sh"
 . "$TOP/tests/fakes/kube-lib.sh"
 

@@ -9,6 +9,7 @@
 # its attached policies allow, and not at all once disabled.  Driven by real
 # clients: botocore for S3, botocore's SigV4Auth (region "") plus
 # madmin_crypt.py for admin calls, as madmin-go does.
+# Runs none of meduse's binaries: the sanitizer pass (MEDUSE_SAN) skips it.
 . "$MEDUSE_TOP/tests/integration/lib.sh"
 . "$TOP/tests/fakes/minio-lib.sh"
 
