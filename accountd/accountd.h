@@ -281,7 +281,10 @@ int	 db_kobj_existed(sqlite3 *db, int64_t account_id, const char *path);
 int	 db_kpurge_add(sqlite3 *db, const char *ns, const char *account,
 	    const char *pvcs, bool keep);
 json_t	*db_kpurge_list(sqlite3 *db, const char *account);
-int	 db_kpurge_result(sqlite3 *db, const char *ns, const char *message);
+/* The purge of ns is done (message NULL: its row goes), or not yet: why,
+ * pending (tried again) or failed (refused; tried again too). */
+int	 db_kpurge_result(sqlite3 *db, const char *ns, bool failed,
+	    const char *message);
 
 /* dates.c */
 char	*dates_iso8601(int64_t t, char *buf, size_t len);

@@ -237,20 +237,23 @@ fail:
 
 /* message NULL: the namespace is gone, the row goes too. */
 int
-db_kpurge_result(sqlite3 *db, const char *ns, const char *message)
+db_kpurge_result(sqlite3 *db, const char *ns, bool failed,
+    const char *message)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
 	if (db_prepare(db, message == NULL ?
 	    "DELETE FROM kpurge WHERE namespace = ?1" :
-	    "UPDATE kpurge SET state = 'failed', message = ?2, "
+	    "UPDATE kpurge SET state = ?4, message = ?2, "
 	    "attempted_at = ?3 WHERE namespace = ?1", &st) == -1)
 		goto out;
 	sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
 	if (message != NULL) {
 		sqlite3_bind_text(st, 2, message, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, db_now());
+		sqlite3_bind_text(st, 4, failed ? "failed" : "pending", -1,
+		    SQLITE_STATIC);
 	}
 	rc = db_kube_done(db, st);
 out:

@@ -207,7 +207,7 @@ rc_purge(struct reconcile *r, const char *account)
 			rc = rc_purge_one(r, name, ns, pvcs, bucket, keep,
 			    &status, err, sizeof(err));
 		if (rc == 0) {
-			if (db_kpurge_result(r->db, ns, NULL) == -1)
+			if (db_kpurge_result(r->db, ns, false, NULL) == -1)
 				r->n.dberrors++;
 			/* Its objects went with the namespace: not orphans. */
 			if (!keep)
@@ -220,7 +220,9 @@ rc_purge(struct reconcile *r, const char *account)
 			    "deleted", "");
 			continue;
 		}
-		if (status != 0 && db_kpurge_result(r->db, ns, err) == -1)
+		/* Pending too, so that status shows why (a bucket being
+		 * emptied says how far it got). */
+		if (db_kpurge_result(r->db, ns, status != 0, err) == -1)
 			r->n.dberrors++;
 		status == 0 ? r->n.pending++ : r->n.failed++;
 		rc_event(r, name, "Namespace", path, status == 0 ? "pending" :

@@ -85,6 +85,8 @@ minio_fault slow '"delay":0.02'
 expect_rc 1 ctl sync carol
 expect_in "$T/err" 'deleted +MinioUser +carol$'
 expect_in "$T/err" 'pending +Namespace .*bucket lab-carol: [0-9]+ objects deleted in this pass, more to go'
+expect_rc 0 ctl status
+expect_in "$T/out" 'purge of carol: .*bucket lab-carol to delete: pending: the namespace waits for MinIO: bucket lab-carol: [0-9]+ objects deleted in this pass, more to go'
 left=$(minio_state 's["buckets"]["lab-carol"]["objects"]')
 [ "$left" -gt 0 ] && [ "$left" -lt 1005 ] || fail "the pass left $left objects of 1005"
 [ "$(minio_state '"carol" in s["users"] or "meduse-carol" in s["policies"]')" = False ] ||
