@@ -21,6 +21,7 @@
 #include <libssh/libssh.h>
 
 #include "keys.h"
+#include "text.h"
 
 #define KEYS_MAX_PER_FILE	100000	/* keys_read_file refuses more */
 #define KEYS_QUOTE_MAX		40	/* untrusted text quoted in errors */
@@ -63,22 +64,6 @@ static const struct {
 };
 
 #define KEYS_CERT_SUFFIX	"-cert-v01@openssh.com"
-
-static void
-keys_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-keys_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Copies untrusted text into dst for quoting in an error: cut at
  * KEYS_QUOTE_MAX bytes, non-printable bytes shown as '?'. */
@@ -280,38 +265,38 @@ keys_parse_fields(const char *type, size_t typelen, const char *blob,
 	keys_quote(q, sizeof(q), type, typelen);
 	if ((kt = keys_type_find(type, typelen)) == NULL) {
 		if ((why = keys_type_refused(type, typelen)) != NULL)
-			keys_seterr(err, errlen, "%s", why);
+			text_seterr(err, errlen, "%s", why);
 		else
-			keys_seterr(err, errlen, "unknown key type '%s': use "
+			text_seterr(err, errlen, "unknown key type '%s': use "
 			    "ssh-ed25519 (ssh-keygen -t ed25519), "
 			    "ecdsa-sha2-nistp256/384/521, or ssh-rsa of at "
 			    "least %d bits", q, KEYS_RSA_MIN_BITS);
 		goto out;
 	}
 	if (bloblen == 0) {
-		keys_seterr(err, errlen, "the line has the key type '%s' but no "
+		text_seterr(err, errlen, "the line has the key type '%s' but no "
 		    "key data: copy the whole line of the .pub file", q);
 		goto out;
 	}
 	if ((raw = malloc(bloblen / 4 * 3 + 3)) == NULL) {
-		keys_seterr(err, errlen, "out of memory");
+		text_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	rawlen = keys_b64_decode(blob, bloblen, raw);
 	if (rawlen < 0) {
-		keys_seterr(err, errlen, "the key data is not valid base64: copy "
+		text_seterr(err, errlen, "the key data is not valid base64: copy "
 		    "the line of the .pub file unchanged");
 		goto out;
 	}
 	/* The blob's own type name first, to name it in the error. */
 	if (keys_blob_prefix(raw, (size_t)rawlen, f, flen) == -1) {
-		keys_seterr(err, errlen, "the key data is damaged (it does not "
+		text_seterr(err, errlen, "the key data is damaged (it does not "
 		    "start with a key type): copy the .pub file again");
 		goto out;
 	}
 	if (flen[0] != typelen || memcmp(f[0], type, typelen) != 0) {
 		keys_quote(q2, sizeof(q2), (const char *)f[0], flen[0]);
-		keys_seterr(err, errlen, "the key type '%s' does not match the "
+		text_seterr(err, errlen, "the key type '%s' does not match the "
 		    "key data, which holds a '%s' key: copy the line of the "
 		    ".pub file unchanged", q, q2);
 		goto out;
@@ -319,20 +304,20 @@ keys_parse_fields(const char *type, size_t typelen, const char *blob,
 	if (keys_blob_fields(raw, (size_t)rawlen, kt->nfields, f, flen) == -1 ||
 	    (kt->curve != NULL && (flen[1] != strlen(kt->curve) ||
 	    memcmp(f[1], kt->curve, flen[1]) != 0))) {
-		keys_seterr(err, errlen, "the %s key data is damaged (wrong "
+		text_seterr(err, errlen, "the %s key data is damaged (wrong "
 		    "length or curve): copy the .pub file again", kt->name);
 		goto out;
 	}
 	/* The blob is exactly one well-formed key: let libssh decode it. */
 	if ((b64 = malloc(bloblen + 1)) == NULL) {
-		keys_seterr(err, errlen, "out of memory");
+		text_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	memcpy(b64, blob, bloblen);
 	b64[bloblen] = '\0';
 	if (ssh_pki_import_pubkey_base64(b64, kt->type, &key) != SSH_OK ||
 	    ssh_key_type(key) != kt->type) {
-		keys_seterr(err, errlen, "the %s key data does not decode as a "
+		text_seterr(err, errlen, "the %s key data does not decode as a "
 		    "public key: the key is damaged; copy the .pub file again",
 		    kt->name);
 		goto out;
@@ -341,7 +326,7 @@ keys_parse_fields(const char *type, size_t typelen, const char *blob,
 	if (kt->type == SSH_KEYTYPE_RSA) {
 		bits = keys_mpint_bits(f[2], flen[2]);
 		if (bits < KEYS_RSA_MIN_BITS) {
-			keys_seterr(err, errlen, "this RSA key has %d bits, "
+			text_seterr(err, errlen, "this RSA key has %d bits, "
 			    "fewer than the %d required: " KEYS_ADVICE, bits,
 			    KEYS_RSA_MIN_BITS);
 			goto out;
@@ -351,7 +336,7 @@ keys_parse_fields(const char *type, size_t typelen, const char *blob,
 	    &hashlen) != 0 ||
 	    (fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash,
 	    hashlen)) == NULL || strlen(fp) >= sizeof(out->fingerprint)) {
-		keys_seterr(err, errlen, "cannot compute the key's fingerprint "
+		text_seterr(err, errlen, "cannot compute the key's fingerprint "
 		    "(out of memory?)");
 		goto out;
 	}
@@ -361,7 +346,7 @@ keys_parse_fields(const char *type, size_t typelen, const char *blob,
 	out->comment = strndup(comment, commentlen);
 	if (out->type == NULL || out->comment == NULL) {
 		keys_free(out);
-		keys_seterr(err, errlen, "out of memory");
+		text_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	memcpy(out->fingerprint, fp, strlen(fp) + 1);
@@ -393,12 +378,12 @@ keys_parse_line(const char *line, size_t len, struct pubkey *out, char *err,
 
 	memset(out, 0, sizeof(*out));
 	if (len > KEY_MAX_LINE) {
-		keys_seterr(err, errlen, "the line is longer than %d bytes: this "
+		text_seterr(err, errlen, "the line is longer than %d bytes: this "
 		    "is not a public key line", KEY_MAX_LINE);
 		return -1;
 	}
 	if (memchr(line, '\0', len) != NULL) {
-		keys_seterr(err, errlen, "the line holds a NUL byte: this is not "
+		text_seterr(err, errlen, "the line holds a NUL byte: this is not "
 		    "a text public key; pass the .pub file");
 		return -1;
 	}
@@ -409,7 +394,7 @@ keys_parse_line(const char *line, size_t len, struct pubkey *out, char *err,
 	if (end > line && end[-1] == '\r')
 		end--;
 	if (memchr(line, '\n', (size_t)(end - line)) != NULL) {
-		keys_seterr(err, errlen, "the text holds more than one line: give "
+		text_seterr(err, errlen, "the text holds more than one line: give "
 		    "one key per line");
 		return -1;
 	}
@@ -417,7 +402,7 @@ keys_parse_line(const char *line, size_t len, struct pubkey *out, char *err,
 		unsigned char c = (unsigned char)*p;
 
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			keys_seterr(err, errlen, "the line holds a control "
+			text_seterr(err, errlen, "the line holds a control "
 			    "character (byte %zu): copy the line of the .pub "
 			    "file unchanged", (size_t)(p - line) + 1);
 			return -1;
@@ -429,25 +414,25 @@ keys_parse_line(const char *line, size_t len, struct pubkey *out, char *err,
 	while (end > p && keys_is_space(end[-1]))
 		end--;
 	if (p == end) {
-		keys_seterr(err, errlen, "the line is empty: give a public key "
+		text_seterr(err, errlen, "the line is empty: give a public key "
 		    "line such as the content of ~/.ssh/id_ed25519.pub");
 		return -1;
 	}
 	if ((size_t)(end - p) >= 10 && memcmp(p, "-----BEGIN", 10) == 0) {
-		keys_seterr(err, errlen, "this is a private key: pass the .pub "
+		text_seterr(err, errlen, "this is a private key: pass the .pub "
 		    "file (the public half) instead, and keep the private key "
 		    "secret");
 		return -1;
 	}
 	if ((size_t)(end - p) >= 21 &&
 	    memcmp(p, "PuTTY-User-Key-File-", 20) == 0) {
-		keys_seterr(err, errlen, "this is a PuTTY private key: export "
+		text_seterr(err, errlen, "this is a PuTTY private key: export "
 		    "the public key in OpenSSH format (puttygen -L FILE) and "
 		    "pass that");
 		return -1;
 	}
 	if ((size_t)(end - p) >= 10 && memcmp(p, "---- BEGIN", 10) == 0) {
-		keys_seterr(err, errlen, "this is an RFC 4716 (SSH2) public key: "
+		text_seterr(err, errlen, "this is an RFC 4716 (SSH2) public key: "
 		    "convert it with ssh-keygen -i -f FILE and pass the output");
 		return -1;
 	}
@@ -479,7 +464,7 @@ keys_parse_line(const char *line, size_t len, struct pubkey *out, char *err,
 				p++;
 			if (s != w[0] && keys_is_type_word(s, (size_t)(p - s))) {
 				keys_quote(q, sizeof(q), w[0], wl[0]);
-				keys_seterr(err, errlen, "authorized_keys options "
+				text_seterr(err, errlen, "authorized_keys options "
 				    "('%s') are not accepted: give the key as "
 				    "in the .pub file, starting with its type",
 				    q);
@@ -501,13 +486,13 @@ keys_parse_parts(const char *type, const char *blob, struct pubkey *out,
 
 	memset(out, 0, sizeof(*out));
 	if (type == NULL || blob == NULL) {
-		keys_seterr(err, errlen, "missing key type or key data");
+		text_seterr(err, errlen, "missing key type or key data");
 		return -1;
 	}
 	tl = strnlen(type, KEY_MAX_LINE + 1);
 	bl = strnlen(blob, KEY_MAX_LINE + 1);
 	if (tl + bl > KEY_MAX_LINE) {
-		keys_seterr(err, errlen, "the key is longer than %d bytes: this "
+		text_seterr(err, errlen, "the key is longer than %d bytes: this "
 		    "is not a public key", KEY_MAX_LINE);
 		return -1;
 	}
@@ -520,7 +505,7 @@ keys_parse_parts(const char *type, const char *blob, struct pubkey *out,
 			goto bad;
 	return keys_parse_fields(type, tl, blob, bl, "", 0, out, err, errlen);
 bad:
-	keys_seterr(err, errlen, "the key type or key data holds a space or "
+	text_seterr(err, errlen, "the key type or key data holds a space or "
 	    "control character: pass them as sshd's %%t and %%k give them");
 	return -1;
 }
@@ -585,13 +570,13 @@ keys_read_file(const char *path, struct pubkey **out, char *err, size_t errlen)
 	} else {
 		name = path;
 		if ((fp = fopen(path, "re")) == NULL) {
-			keys_seterr(err, errlen, "%s: cannot open: %s", path,
+			text_seterr(err, errlen, "%s: cannot open: %s", path,
 			    strerror(errno));
 			goto out;
 		}
 	}
 	if ((buf = malloc(KEY_MAX_LINE + 1)) == NULL) {
-		keys_seterr(err, errlen, "%s: out of memory", name);
+		text_seterr(err, errlen, "%s: out of memory", name);
 		goto out;
 	}
 	while (!eof) {
@@ -600,12 +585,12 @@ keys_read_file(const char *path, struct pubkey **out, char *err, size_t errlen)
 		if (len == -1)
 			break;
 		if (len == -2) {
-			keys_seterr(err, errlen, "%s:%zu: cannot read: %s", name,
+			text_seterr(err, errlen, "%s:%zu: cannot read: %s", name,
 			    lineno, strerror(errno));
 			goto out;
 		}
 		if (len == -3) {
-			keys_seterr(err, errlen, "%s:%zu: the line is longer than "
+			text_seterr(err, errlen, "%s:%zu: the line is longer than "
 			    "%d bytes: this is not a public key file", name,
 			    lineno, KEY_MAX_LINE);
 			goto out;
@@ -614,7 +599,7 @@ keys_read_file(const char *path, struct pubkey **out, char *err, size_t errlen)
 		    keys_line_is_blank(buf, (size_t)len))
 			continue;
 		if (n == KEYS_MAX_PER_FILE) {
-			keys_seterr(err, errlen, "%s:%zu: more than %d keys in "
+			text_seterr(err, errlen, "%s:%zu: more than %d keys in "
 			    "one file: split the file", name, lineno,
 			    KEYS_MAX_PER_FILE);
 			goto out;
@@ -623,20 +608,20 @@ keys_read_file(const char *path, struct pubkey **out, char *err, size_t errlen)
 			cap = cap ? cap * 2 : 4;
 			tmp = reallocarray(keys, cap, sizeof(*keys));
 			if (tmp == NULL) {
-				keys_seterr(err, errlen, "%s: out of memory", name);
+				text_seterr(err, errlen, "%s: out of memory", name);
 				goto out;
 			}
 			keys = tmp;
 		}
 		if (keys_parse_line(buf, (size_t)len, &keys[n], why,
 		    sizeof(why)) == -1) {
-			keys_seterr(err, errlen, "%s:%zu: %s", name, lineno, why);
+			text_seterr(err, errlen, "%s:%zu: %s", name, lineno, why);
 			goto out;
 		}
 		n++;
 	}
 	if (n == 0) {
-		keys_seterr(err, errlen, "%s: no public key found: pass a .pub "
+		text_seterr(err, errlen, "%s: no public key found: pass a .pub "
 		    "file such as ~/.ssh/id_ed25519.pub", name);
 		goto out;
 	}

@@ -37,6 +37,7 @@
 #include <openssl/evp.h>
 
 #include "madmin_crypt.h"
+#include "text.h"
 
 #define MADMIN_NONCE_FULL	12	/* AEAD nonce: stream nonce + LE32 seq */
 #define MADMIN_FRAG_SEALED	(MADMIN_CRYPT_FRAG_LEN + MADMIN_CRYPT_TAG_LEN)
@@ -70,22 +71,6 @@ static const struct madmin_alg {
 	    madmin_kdf_pbkdf2, EVP_aes_256_gcm },
 };
 
-static void
-madmin_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-madmin_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static const struct madmin_alg *
 madmin_alg_find(int id)
 {
@@ -107,7 +92,7 @@ madmin_kdf_argon2id(const char *pw, size_t pwlen, const uint8_t *salt,
 	    MADMIN_ARGON2_LANES, pw, pwlen, salt, MADMIN_CRYPT_SALT_LEN, key,
 	    MADMIN_CRYPT_KEY_LEN);
 	if (rc != ARGON2_OK) {
-		madmin_seterr(err, errlen, "madmin: Argon2id failed: %s",
+		text_seterr(err, errlen, "madmin: Argon2id failed: %s",
 		    argon2_error_message(rc));
 		return -1;
 	}
@@ -121,7 +106,7 @@ madmin_kdf_pbkdf2(const char *pw, size_t pwlen, const uint8_t *salt,
 	if (PKCS5_PBKDF2_HMAC(pw, (int)pwlen, salt, MADMIN_CRYPT_SALT_LEN,
 	    MADMIN_PBKDF2_ITER, EVP_sha256(), MADMIN_CRYPT_KEY_LEN,
 	    key) != 1) {
-		madmin_seterr(err, errlen, "madmin: PBKDF2 failed");
+		text_seterr(err, errlen, "madmin: PBKDF2 failed");
 		return -1;
 	}
 	return 0;
@@ -204,13 +189,13 @@ madmin_crypt_derive_key(const char *password, int id,
 	size_t pwlen;
 
 	if ((alg = madmin_alg_find(id)) == NULL) {
-		madmin_seterr(err, errlen, "madmin: unknown algorithm id 0x%02x",
+		text_seterr(err, errlen, "madmin: unknown algorithm id 0x%02x",
 		    (unsigned)id & 0xff);
 		return -1;
 	}
 	pwlen = strnlen(password, MADMIN_CRYPT_MAX_PASSWORD + 1);
 	if (pwlen > MADMIN_CRYPT_MAX_PASSWORD) {
-		madmin_seterr(err, errlen, "madmin: secret key longer than %d "
+		text_seterr(err, errlen, "madmin: secret key longer than %d "
 		    "bytes", MADMIN_CRYPT_MAX_PASSWORD);
 		return -1;
 	}
@@ -239,18 +224,18 @@ madmin_crypt_encrypt_key(const uint8_t key[MADMIN_CRYPT_KEY_LEN], int id,
 	if (in == NULL)		/* no arithmetic on a null pointer below */
 		in = (const uint8_t *)"";
 	if ((alg = madmin_alg_find(id)) == NULL) {
-		madmin_seterr(err, errlen, "madmin: unknown algorithm id 0x%02x",
+		text_seterr(err, errlen, "madmin: unknown algorithm id 0x%02x",
 		    (unsigned)id & 0xff);
 		goto out;
 	}
 	if (inlen > MADMIN_CRYPT_MAX_PLAIN) {
-		madmin_seterr(err, errlen, "madmin: %zu bytes to encrypt, more "
+		text_seterr(err, errlen, "madmin: %zu bytes to encrypt, more "
 		    "than %d", inlen, MADMIN_CRYPT_MAX_PLAIN);
 		goto out;
 	}
 	len = madmin_crypt_sealed_len(inlen);
 	if ((buf = malloc(len)) == NULL || (ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		madmin_seterr(err, errlen, "madmin: out of memory");
+		text_seterr(err, errlen, "madmin: out of memory");
 		goto out;
 	}
 	memcpy(buf, salt, MADMIN_CRYPT_SALT_LEN);
@@ -287,7 +272,7 @@ madmin_crypt_encrypt_key(const uint8_t key[MADMIN_CRYPT_KEY_LEN], int id,
 	rc = 0;
 	goto out;
  fail:
-	madmin_seterr(err, errlen, "madmin: %s encryption failed", alg->name);
+	text_seterr(err, errlen, "madmin: %s encryption failed", alg->name);
  out:
 	explicit_bzero(ad, sizeof(ad));
 	EVP_CIPHER_CTX_free(ctx);
@@ -308,7 +293,7 @@ madmin_crypt_encrypt_fixed(const char *password, int id,
 	*outlen = 0;
 	/* Refuse what encryption would refuse before spending the KDF on it. */
 	if (inlen > MADMIN_CRYPT_MAX_PLAIN) {
-		madmin_seterr(err, errlen, "madmin: %zu bytes to encrypt, more "
+		text_seterr(err, errlen, "madmin: %zu bytes to encrypt, more "
 		    "than %d", inlen, MADMIN_CRYPT_MAX_PLAIN);
 		return -1;
 	}
@@ -337,7 +322,7 @@ madmin_crypt_encrypt(const char *password, int id, const uint8_t *in,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			madmin_seterr(err, errlen, "madmin: getrandom: %s",
+			text_seterr(err, errlen, "madmin: getrandom: %s",
 			    n == -1 ? strerror(errno) : "no bytes");
 			return -1;
 		}
@@ -360,27 +345,27 @@ madmin_parse(const uint8_t *in, size_t inlen, const struct madmin_alg **alg,
 	size_t slen, full;
 
 	if (inlen < MADMIN_CRYPT_HEADER_LEN) {
-		madmin_seterr(err, errlen, "madmin: encrypted data of %zu "
+		text_seterr(err, errlen, "madmin: encrypted data of %zu "
 		    "bytes is shorter than its %d-byte header", inlen,
 		    MADMIN_CRYPT_HEADER_LEN);
 		return -1;
 	}
 	if ((*alg = madmin_alg_find(in[MADMIN_CRYPT_SALT_LEN])) == NULL) {
-		madmin_seterr(err, errlen, "madmin: unknown algorithm id 0x%02x",
+		text_seterr(err, errlen, "madmin: unknown algorithm id 0x%02x",
 		    in[MADMIN_CRYPT_SALT_LEN]);
 		return -1;
 	}
 	slen = inlen - MADMIN_CRYPT_HEADER_LEN;
 	full = slen == 0 ? 0 : (slen - 1) / MADMIN_FRAG_SEALED;
 	if (slen - full * MADMIN_FRAG_SEALED < MADMIN_CRYPT_TAG_LEN) {
-		madmin_seterr(err, errlen, "madmin: encrypted data is cut "
+		text_seterr(err, errlen, "madmin: encrypted data is cut "
 		    "short (%zu bytes)", inlen);
 		return -1;
 	}
 	*nfrag = full + 1;
 	*plainlen = slen - *nfrag * MADMIN_CRYPT_TAG_LEN;
 	if (*plainlen > MADMIN_CRYPT_MAX_PLAIN) {
-		madmin_seterr(err, errlen, "madmin: encrypted data of %zu "
+		text_seterr(err, errlen, "madmin: encrypted data of %zu "
 		    "bytes, more than %d bytes of plaintext", inlen,
 		    MADMIN_CRYPT_MAX_PLAIN);
 		return -1;
@@ -402,12 +387,12 @@ madmin_open(const struct madmin_alg *alg, const uint8_t *key,
 
 	if ((buf = malloc(plainlen + 1)) == NULL ||
 	    (ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		madmin_seterr(err, errlen, "madmin: out of memory");
+		text_seterr(err, errlen, "madmin: out of memory");
 		goto out;
 	}
 	nonce = in + MADMIN_CRYPT_SALT_LEN + 1;
 	if (madmin_stream_ad(ctx, alg, key, nonce, ad) == -1) {
-		madmin_seterr(err, errlen, "madmin: %s failed", alg->name);
+		text_seterr(err, errlen, "madmin: %s failed", alg->name);
 		goto out;
 	}
 	c = in + MADMIN_CRYPT_HEADER_LEN;
@@ -420,7 +405,7 @@ madmin_open(const struct madmin_alg *alg, const uint8_t *key,
 		/* i < nfrag <= 1025: the sequence number cannot wrap. */
 		if (madmin_aead(ctx, alg, 0, key, nonce, (uint32_t)(i + 1), ad,
 		    c, chunk, buf + off) == -1) {
-			madmin_seterr(err, errlen, "madmin: fragment %zu of %zu "
+			text_seterr(err, errlen, "madmin: fragment %zu of %zu "
 			    "does not authenticate (%s): wrong secret key, or "
 			    "the data was altered, cut short, extended or "
 			    "reordered", i + 1, nfrag, alg->name);

@@ -1,4 +1,6 @@
 /* text.c: quoting untrusted text in messages (see text.h). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "text.h"
@@ -18,4 +20,16 @@ text_quote(const char *s, size_t max, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+void
+text_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -15,4 +15,8 @@
  */
 const char	*text_quote(const char *s, size_t max, char *buf, size_t len);
 
+/* printf into a caller's error buffer, which may be NULL (not wanted). */
+void		 text_seterr(char *err, size_t errlen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 #endif
